@@ -1,0 +1,71 @@
+"""Errors the domain raises, each with a stable snake_case ``code``.
+
+The code is part of the public contract: the HTTP layer turns it into the ``code`` member of a
+problem document, so a code, once shipped, never changes meaning.
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A business rule said no. ``code`` is stable; ``message`` is for people."""
+
+    code = "domain_error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class UnknownCurrency(DomainError):
+    code = "unknown_currency"
+
+
+class CurrencyMismatch(DomainError):
+    code = "currency_mismatch"
+
+
+class InvalidAmount(DomainError):
+    code = "invalid_amount"
+
+
+class AmountTooLarge(InvalidAmount):
+    code = "amount_too_large"
+
+
+class AmountTooSmall(InvalidAmount):
+    code = "amount_too_small"
+
+
+class InvalidRate(DomainError):
+    code = "invalid_rate"
+
+
+class InvalidFeePolicy(DomainError):
+    code = "invalid_fee_policy"
+
+
+class InvalidPayoutSettings(DomainError):
+    code = "invalid_payout_settings"
+
+
+class IllegalTransition(DomainError):
+    code = "illegal_transition"
+
+
+class PaymentNotRefundable(DomainError):
+    code = "payment_not_refundable"
+
+
+class RefundExceedsRemaining(DomainError):
+    code = "refund_exceeds_remaining"
+
+
+class UnknownRefund(DomainError):
+    code = "unknown_refund"
+
+
+class ConflictingObservation(DomainError):
+    """The gateway reported something that contradicts what it reported before."""
+
+    code = "conflicting_observation"

@@ -1,0 +1,1 @@
+"""The composition root and the ways in: command line, HTTP service, pages."""
