@@ -179,7 +179,7 @@ class Payment:
     payment_intent_id: str | None = None
     status: PaymentStatus = PaymentStatus.PENDING
     latest_intent: IntentObservation | None = None
-    charge_id: str | None = None
+    charge_id: str | None = None  # the charge that succeeded
     paid_at: datetime | None = None
     refunds: list[Refund] = field(default_factory=list)
     disputes: list[Dispute] = field(default_factory=list)
@@ -337,8 +337,6 @@ class Payment:
                 self.charge_id = observation.charge_id
         if self.latest_intent is None or observation.outranks(self.latest_intent):
             self.latest_intent = observation
-            if self.paid_at is None and observation.charge_id is not None:
-                self.charge_id = observation.charge_id
         self._settle(observation.observed_at)
 
     def observe_refund(self, observation: RefundObservation) -> None:

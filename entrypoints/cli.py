@@ -20,9 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="storepay",
         description="Payments for multi-store marketplaces on Stripe Connect.",
     )
-    parser.add_argument(
-        "--version", action="version", version=f"%(prog)s {_installed_version()}"
-    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_installed_version()}")
     parser.add_subparsers(dest="command", metavar="command")
     return parser
 

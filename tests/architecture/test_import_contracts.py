@@ -15,7 +15,9 @@ LAYERS = ("domain", "application", "adapters", "entrypoints")
 @pytest.fixture
 def project_copy(tmp_path: Path) -> Path:
     for layer in LAYERS:
-        shutil.copytree(ROOT / layer, tmp_path / layer, ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(
+            ROOT / layer, tmp_path / layer, ignore=shutil.ignore_patterns("__pycache__")
+        )
     shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
     return tmp_path
 
