@@ -38,6 +38,14 @@ class Dispute:
     reason: str | None = None
     funds_withdrawn: bool = False  # whether the ledger holds the withdrawal
 
+    @property
+    def takes_back(self) -> bool:
+        return self.status.holds_funds
+
+    @property
+    def first_seen_at(self) -> datetime:
+        return self.opened_at
+
 
 @dataclass(frozen=True, slots=True)
 class DisputeObservation:

@@ -61,6 +61,10 @@ class RefundExceedsRemaining(DomainError):
     code = "refund_exceeds_remaining"
 
 
+class DuplicateRefund(DomainError):
+    code = "duplicate_refund"
+
+
 class UnknownRefund(DomainError):
     code = "unknown_refund"
 

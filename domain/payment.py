@@ -21,6 +21,7 @@ from domain.dispute import Dispute, DisputeObservation, DisputeStatus
 from domain.errors import (
     ConflictingObservation,
     CurrencyMismatch,
+    DuplicateRefund,
     IllegalTransition,
     PaymentNotRefundable,
     RefundExceedsRemaining,
@@ -283,6 +284,8 @@ class Payment:
         reason: RefundReason | None = None,
     ) -> Refund:
         """Reserve a refund of ``amount`` (by default all that is left) and its fee share."""
+        if any(refund.id == refund_id for refund in self.refunds):
+            raise DuplicateRefund(f"payment {self.id} already has a refund {refund_id}")
         if self.status not in (PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED):
             raise PaymentNotRefundable(f"a {self.status} payment cannot be refunded")
         left = self.refundable_amount
@@ -335,9 +338,21 @@ class Payment:
                 self.charge_id is None or observation.charge_id < self.charge_id
             ):
                 self.charge_id = observation.charge_id
+        attempt_failed = False
         if self.latest_intent is None or observation.outranks(self.latest_intent):
             self.latest_intent = observation
+            attempt_failed = observation.state is IntentState.FAILED
         self._settle(observation.observed_at)
+        if attempt_failed:
+            self._record(
+                PaymentFailed(
+                    occurred_at=observation.observed_at,
+                    payment_id=self.id,
+                    store_id=self.store_id,
+                    order_id=self.order_id,
+                    reason=observation.failure_reason,
+                )
+            )
 
     def observe_refund(self, observation: RefundObservation) -> None:
         """Apply the gateway's report of a refund, ours or one made elsewhere (a dashboard)."""
@@ -351,11 +366,12 @@ class Payment:
             refund = Refund(
                 id=observation.refund_id or observation.gateway_refund_id,
                 amount=observation.amount,
-                platform_fee_refunded=self._fee_share_of(observation.amount),
+                platform_fee_refunded=Money.zero(self.amount_total.currency),
                 status=RefundStatus.PENDING,
                 created_at=observation.observed_at,
                 reason=observation.reason,
                 gateway_refund_id=observation.gateway_refund_id,
+                fee_share_fixed=False,
             )
             self.refunds.append(refund)
         elif refund.amount != observation.amount:
@@ -363,7 +379,14 @@ class Payment:
                 f"refund {refund.id} is for {refund.amount}, the gateway reports "
                 f"{observation.amount}"
             )
+        elif refund.gateway_refund_id not in (None, observation.gateway_refund_id):
+            raise ConflictingObservation(
+                f"refund {refund.id} is gateway refund {refund.gateway_refund_id}, "
+                f"not {observation.gateway_refund_id}"
+            )
         refund.gateway_refund_id = observation.gateway_refund_id
+        if not refund.fee_share_fixed:
+            refund.created_at = min(refund.created_at, observation.observed_at)
         if observation.status.rank > refund.status.rank:
             previous = refund.status
             refund.status = observation.status
@@ -438,34 +461,24 @@ class Payment:
     def _taken_by_refunds(self) -> Money:
         return self._sum(r.amount for r in self.refunds if r.status.holds_amount)
 
-    def _fee_returned_by_refunds(self) -> Money:
-        return self._sum(r.platform_fee_refunded for r in self.refunds if r.status.holds_amount)
-
     def _fee_share_of(self, amount: Money) -> Money:
-        """The fee share of a new refund, taken back after every refund and dispute so far."""
-        taken = self._taken_by_refunds()
-        for dispute in self._disputes_in_order():
-            taken += self._dispute_fee_base(dispute, taken)
-        returned = self._fee_returned_by_refunds() + self._sum(
-            d.platform_fee_returned for d in self.disputes
+        """The fee share of a new refund, taken back after everything taken back so far."""
+        fixed, shares = self._derived_fee_shares()
+        standing = [r for r in fixed if r.takes_back]
+        taken = self._sum(r.amount for r in standing) + self._sum(
+            take.amount for take, _ in shares if take.takes_back
+        )
+        returned = self._sum(r.platform_fee_refunded for r in standing) + self._sum(
+            share for _, share in shares
         )
         zero = Money.zero(self.amount_total.currency)
+        left = (self.amount_total - taken).max(zero)
         return fee_refund_for(
             self.breakdown,
-            already_taken=taken.min(self.amount_total),
+            already_taken=self.amount_total - left,
             fee_already_returned=returned,
-            amount=amount.min(self.amount_total - taken).max(zero),
+            amount=amount.min(left),
         )
-
-    def _disputes_in_order(self) -> list[Dispute]:
-        return sorted(self.disputes, key=lambda d: (d.opened_at, d.id))
-
-    def _dispute_fee_base(self, dispute: Dispute, taken_before: Money) -> Money:
-        """How much of the payment a dispute takes back, for its fee share."""
-        if not dispute.status.holds_funds:
-            return Money.zero(self.amount_total.currency)
-        left = (self.amount_total - taken_before).max(Money.zero(self.amount_total.currency))
-        return dispute.amount.min(left)
 
     def _derive_status(self) -> PaymentStatus:
         if self.latest_intent is None:
@@ -501,19 +514,14 @@ class Payment:
             )
             if new_status.is_paid and not previous.is_paid:
                 self._post_charge(at)
-            if new_status is PaymentStatus.FAILED:
-                self._record(
-                    PaymentFailed(
-                        occurred_at=at,
-                        payment_id=self.id,
-                        store_id=self.store_id,
-                        order_id=self.order_id,
-                        reason=self.failure_reason,
-                    )
-                )
-        for refund in self.refunds:
-            self._settle_refund(refund, at)
-        self._settle_disputes(at)
+        standing, shares = self._derived_fee_shares()
+        for take, share in shares:
+            if isinstance(take, Refund):
+                self._settle_refund(take, share, at)
+            else:
+                self._settle_dispute(take, share, at)
+        for refund in standing:
+            self._settle_refund(refund, refund.platform_fee_refunded, at)
 
     def _post_charge(self, at: datetime) -> None:
         self._post(EntryKind.CHARGE, self.amount_total, self.id, at)
@@ -529,44 +537,61 @@ class Payment:
             )
         )
 
-    def _settle_refund(self, refund: Refund, at: datetime) -> None:
-        if refund.status is RefundStatus.SUCCEEDED and not refund.settled:
-            self._post(EntryKind.REFUND, refund.amount, refund.id, at)
-            self._post(EntryKind.FEE_REFUND, refund.platform_fee_refunded, refund.id, at)
-            refund.settled = True
-        elif not refund.status.holds_amount and refund.settled:
-            self._post(EntryKind.REFUND_REVERSAL, refund.amount, refund.id, at)
-            self._post(EntryKind.FEE_REFUND_REVERSAL, refund.platform_fee_refunded, refund.id, at)
-            refund.settled = False
+    def _derived_fee_shares(self) -> tuple[list[Refund], list[tuple[Refund | Dispute, Money]]]:
+        """The refunds whose fee share is fixed, and the fee share every other take should have.
 
-    def _settle_disputes(self, at: datetime) -> None:
-        """Withdraw or return disputed funds, and keep each dispute's fee share exact.
-
-        A dispute's fee share is computed as if it came after every refund still standing, so
-        it is the same whatever order the reports arrived in, and a payment taken back in full by
-        refunds and disputes gives back exactly its whole fee.
+        Refunds asked for here keep the share they were given. Refunds first reported by the
+        gateway and disputes come after them, in the order the gateway first saw them, each
+        sharing the fee as if it were taken back last; so the shares are the same whatever order
+        the reports arrived in, and a payment taken back in full returns exactly its whole fee.
         """
-        taken = self._taken_by_refunds()
-        returned = self._fee_returned_by_refunds()
-        for dispute in self._disputes_in_order():
-            if dispute.status.holds_funds and not dispute.funds_withdrawn:
-                self._post(EntryKind.DISPUTE, dispute.amount, dispute.id, at)
-                dispute.funds_withdrawn = True
-            elif not dispute.status.holds_funds and dispute.funds_withdrawn:
-                self._post(EntryKind.DISPUTE_REVERSAL, dispute.amount, dispute.id, at)
-                dispute.funds_withdrawn = False
-            base = self._dispute_fee_base(dispute, taken)
+        zero = Money.zero(self.amount_total.currency)
+        fixed = [refund for refund in self.refunds if refund.fee_share_fixed]
+        taken = self._sum(r.amount for r in fixed if r.takes_back)
+        returned = self._sum(r.platform_fee_refunded for r in fixed if r.takes_back)
+        derived: list[Refund | Dispute] = [r for r in self.refunds if not r.fee_share_fixed]
+        derived.extend(self.disputes)
+        derived.sort(key=lambda take: (take.first_seen_at, take.id))
+        shares: list[tuple[Refund | Dispute, Money]] = []
+        for take in derived:
+            base = take.amount.min(self.amount_total - taken).max(zero) if take.takes_back else zero
             share = fee_refund_for(
                 self.breakdown, already_taken=taken, fee_already_returned=returned, amount=base
             )
             taken += base
             returned += share
-            change = share - dispute.platform_fee_returned
-            if change.is_positive:
-                self._post(EntryKind.FEE_REFUND, change, dispute.id, at)
-            elif change.is_negative:
-                self._post(EntryKind.FEE_REFUND_REVERSAL, -change, dispute.id, at)
-            dispute.platform_fee_returned = share
+            shares.append((take, share))
+        return fixed, shares
+
+    def _settle_refund(self, refund: Refund, share: Money, at: datetime) -> None:
+        """Post what changed: the refund itself once it succeeds (or fails after), and its share."""
+        zero = Money.zero(self.amount_total.currency)
+        settled = refund.status is RefundStatus.SUCCEEDED
+        if settled and not refund.settled:
+            self._post(EntryKind.REFUND, refund.amount, refund.id, at)
+        elif refund.settled and not settled:
+            self._post(EntryKind.REFUND_REVERSAL, refund.amount, refund.id, at)
+        posted = refund.platform_fee_refunded if refund.settled else zero
+        self._post_fee_change(posted, share if settled else zero, refund.id, at)
+        refund.settled = settled
+        refund.platform_fee_refunded = share
+
+    def _settle_dispute(self, dispute: Dispute, share: Money, at: datetime) -> None:
+        """Withdraw or return the disputed funds, and give the fee share back with them."""
+        if dispute.takes_back and not dispute.funds_withdrawn:
+            self._post(EntryKind.DISPUTE, dispute.amount, dispute.id, at)
+        elif dispute.funds_withdrawn and not dispute.takes_back:
+            self._post(EntryKind.DISPUTE_REVERSAL, dispute.amount, dispute.id, at)
+        dispute.funds_withdrawn = dispute.takes_back
+        self._post_fee_change(dispute.platform_fee_returned, share, dispute.id, at)
+        dispute.platform_fee_returned = share
+
+    def _post_fee_change(self, posted: Money, wanted: Money, reference: str, at: datetime) -> None:
+        change = wanted - posted
+        if change.is_positive:
+            self._post(EntryKind.FEE_REFUND, change, reference, at)
+        elif change.is_negative:
+            self._post(EntryKind.FEE_REFUND_REVERSAL, -change, reference, at)
 
     def _post(self, kind: EntryKind, amount: Money, reference: str, at: datetime) -> None:
         if amount.is_zero:

@@ -45,7 +45,7 @@ class PayoutSchedule:
         if self.interval is PayoutInterval.MONTHLY:
             if self.monthly_anchor is None:
                 object.__setattr__(self, "monthly_anchor", 1)
-            elif isinstance(self.monthly_anchor, bool) or not 1 <= self.monthly_anchor <= 31:
+            elif type(self.monthly_anchor) is not int or not 1 <= self.monthly_anchor <= 31:
                 raise InvalidPayoutSettings("a monthly payout day is between 1 and 31")
         elif self.monthly_anchor is not None:
             raise InvalidPayoutSettings("only a monthly schedule has a day of the month")

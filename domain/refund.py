@@ -57,10 +57,21 @@ class Refund:
     gateway_refund_id: str | None = None
     failure_reason: str | None = None
     settled: bool = False  # whether the ledger holds its entries
+    # A refund asked for here keeps the fee share it was given; one first reported by the gateway
+    # (made at a dashboard) has its share derived from the payment's other takes, like a dispute.
+    fee_share_fixed: bool = True
 
     @property
     def store_amount_refunded(self) -> Money:
         return self.amount - self.platform_fee_refunded
+
+    @property
+    def takes_back(self) -> bool:
+        return self.status.holds_amount
+
+    @property
+    def first_seen_at(self) -> datetime:
+        return self.created_at
 
 
 @dataclass(frozen=True, slots=True)
