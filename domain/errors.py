@@ -49,6 +49,18 @@ class InvalidPayoutSettings(DomainError):
     code = "invalid_payout_settings"
 
 
+class InvalidEmail(DomainError):
+    code = "invalid_email"
+
+
+class InvalidStore(DomainError):
+    code = "invalid_store"
+
+
+class InvalidOrder(DomainError):
+    code = "invalid_order"
+
+
 class IllegalTransition(DomainError):
     code = "illegal_transition"
 
@@ -63,6 +75,10 @@ class RefundExceedsRemaining(DomainError):
 
 class DuplicateRefund(DomainError):
     code = "duplicate_refund"
+
+
+class UnknownPaymentMethod(DomainError):
+    code = "unknown_payment_method"
 
 
 class UnknownRefund(DomainError):

@@ -1,0 +1,221 @@
+"""What the use cases need from the world: storage, time, identifiers and signatures.
+
+Every repository is scoped the way the API is: what a store owns is looked up with the store's
+id, so one store can never reach another's orders, payments or customers by guessing an id.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import Generic, Protocol, Self, TypeVar
+
+from domain.currency import Currency
+from domain.ledger import LedgerEntry
+from domain.order import Order
+from domain.payment import Payment, PaymentStatus
+from domain.payment_method import SavedPaymentMethod
+from domain.store import Store
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    data: list[T]
+    has_more: bool
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, timezone-aware UTC."""
+        ...
+
+
+class IdGenerator(Protocol):
+    def new_id(self, prefix: str) -> str:
+        """A new opaque, unique, roughly time-ordered id starting with ``prefix``."""
+        ...
+
+
+class SecretGenerator(Protocol):
+    def new_secret(self, prefix: str) -> str:
+        """A new unguessable secret (an API key) starting with ``prefix``."""
+        ...
+
+
+class TokenSigner(Protocol):
+    def sign(self, subject: str, expires_at: datetime) -> str:
+        """A token that proves ``subject`` until ``expires_at``."""
+        ...
+
+    def verify(self, token: str, subject: str, now: datetime) -> bool:
+        """Whether ``token`` was signed for ``subject`` and has not expired at ``now``."""
+        ...
+
+
+class StoreRepository(Protocol):
+    async def add(self, store: Store) -> None: ...
+
+    async def get(self, store_id: str) -> Store | None: ...
+
+    async def by_api_key_hash(self, api_key_hash: str) -> Store | None: ...
+
+    async def by_account_id(self, account_id: str) -> Store | None: ...
+
+    async def save(self, store: Store) -> None: ...
+
+
+class OrderRepository(Protocol):
+    async def add(self, order: Order) -> None: ...
+
+    async def get(self, store_id: str, order_id: str) -> Order | None: ...
+
+    async def by_reference(self, store_id: str, reference: str) -> Order | None: ...
+
+    async def save(self, order: Order) -> None: ...
+
+
+class PaymentRepository(Protocol):
+    async def add(self, payment: Payment) -> None: ...
+
+    async def get(self, store_id: str, payment_id: str) -> Payment | None: ...
+
+    async def by_intent_id(self, payment_intent_id: str) -> Payment | None:
+        """The payment of a gateway intent, locked for the rest of the transaction."""
+        ...
+
+    async def latest_for_order(self, store_id: str, order_id: str) -> Payment | None:
+        """The order's newest payment, locked for the rest of the transaction."""
+        ...
+
+    async def page(
+        self,
+        store_id: str,
+        *,
+        limit: int,
+        status: PaymentStatus | None = None,
+        starting_after: str | None = None,
+    ) -> Page[Payment]:
+        """Newest first; ``starting_after`` is the id of the last payment of the previous page."""
+        ...
+
+    async def awaiting_outcome(self, created_before: datetime, limit: int) -> list[Payment]:
+        """Payments whose attempt has no final outcome yet, oldest first (for reconciliation)."""
+        ...
+
+    async def save(self, payment: Payment) -> None: ...
+
+
+class CustomerRepository(Protocol):
+    async def gateway_customer(self, store_id: str, email: str) -> str | None: ...
+
+    async def add_gateway_customer(self, store_id: str, email: str, customer_id: str) -> None: ...
+
+
+class PaymentMethodRepository(Protocol):
+    async def for_customer(self, store_id: str, email: str) -> list[SavedPaymentMethod]: ...
+
+    async def get(self, store_id: str, payment_method_id: str) -> SavedPaymentMethod | None: ...
+
+    async def by_gateway_id(self, payment_method_id: str) -> SavedPaymentMethod | None: ...
+
+    async def add(self, method: SavedPaymentMethod) -> None: ...
+
+    async def save(self, method: SavedPaymentMethod) -> None: ...
+
+    async def remove(self, store_id: str, payment_method_id: str) -> None: ...
+
+
+class InboxStatus(enum.StrEnum):
+    RECEIVED = "received"
+    PROCESSED = "processed"
+    IGNORED = "ignored"  # authentic, but of a type storepay does not act on
+    FAILED = "failed"  # handling failed; reconciliation retries it
+
+
+@dataclass(slots=True)
+class InboxEvent:
+    event_id: str
+    type: str
+    payload: bytes
+    connect: bool
+    received_at: datetime
+    status: InboxStatus = InboxStatus.RECEIVED
+    attempts: int = 0
+    last_error: str | None = None
+    processed_at: datetime | None = None
+
+
+class EventInbox(Protocol):
+    async def add(self, event: InboxEvent) -> bool:
+        """Store a newly received event; ``False`` (and nothing stored) if its id is known."""
+        ...
+
+    async def get(self, event_id: str) -> InboxEvent | None: ...
+
+    async def save(self, event: InboxEvent) -> None: ...
+
+    async def failed(self, limit: int) -> list[InboxEvent]:
+        """Events whose handling failed, oldest first."""
+        ...
+
+
+class LedgerRepository(Protocol):
+    async def add(self, entries: Sequence[LedgerEntry]) -> None: ...
+
+    async def for_store(self, store_id: str) -> list[LedgerEntry]: ...
+
+    async def all(self, currency: Currency | None = None) -> list[LedgerEntry]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class IdempotencyRecord:
+    """What a request with an ``Idempotency-Key`` produced, to replay it on a retry."""
+
+    scope: str  # who sent the key: a store id, or the platform
+    key: str
+    fingerprint: str  # a digest of the request, to tell a retry from a reused key
+    result: bytes  # the answer to replay, as the caller encoded it
+    created_at: datetime
+
+
+class IdempotencyRepository(Protocol):
+    async def get(self, scope: str, key: str) -> IdempotencyRecord | None: ...
+
+    async def add(self, record: IdempotencyRecord) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction: everything written through it is committed together or not at all."""
+
+    stores: StoreRepository
+    orders: OrderRepository
+    payments: PaymentRepository
+    customers: CustomerRepository
+    payment_methods: PaymentMethodRepository
+    inbox: EventInbox
+    ledger: LedgerRepository
+    idempotency: IdempotencyRepository
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Roll back whatever was not committed."""
+        ...
+
+    async def commit(self) -> None: ...
+
+    async def rollback(self) -> None: ...
+
+
+class UnitOfWorkFactory(Protocol):
+    def __call__(self) -> UnitOfWork: ...

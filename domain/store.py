@@ -1,0 +1,114 @@
+"""A store on the platform: who it is, how it is paid and what the platform takes from it."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from domain.account import AccountStatus, ConnectedAccount, store_account_status
+from domain.currency import Currency
+from domain.email import normalise_email
+from domain.errors import IllegalTransition, InvalidStore
+from domain.fees import FeePolicy, Percentage
+from domain.money import Money
+from domain.payout import PayoutSchedule, PayoutSettings
+
+_COUNTRY = re.compile(r"[A-Za-z]{2}")
+_PHONE = re.compile(r"\+?[0-9 ().-]{4,30}")
+
+
+def hash_api_key(api_key: str) -> str:
+    """What storepay keeps of an API key. Keys are long random secrets, so one SHA-256 suffices."""
+    return hashlib.sha256(api_key.encode("utf-8")).hexdigest()
+
+
+@dataclass(eq=False)
+class Store:
+    id: str
+    name: str
+    business_email: str
+    country: str
+    currency: Currency
+    created_at: datetime
+    api_key_hash: str
+    fee_policy: FeePolicy
+    payout_settings: PayoutSettings
+    business_phone: str | None = None
+    account: ConnectedAccount | None = None
+
+    @classmethod
+    def open(
+        cls,
+        *,
+        store_id: str,
+        name: str,
+        business_email: str,
+        country: str,
+        currency: Currency,
+        api_key_hash: str,
+        fee_percentage: Percentage,
+        created_at: datetime,
+        business_phone: str | None = None,
+    ) -> Store:
+        name = name.strip() if isinstance(name, str) else ""
+        if not 1 <= len(name) <= 200:
+            raise InvalidStore("a store name is 1 to 200 characters")
+        if not isinstance(country, str) or not _COUNTRY.fullmatch(country):
+            raise InvalidStore(f"{country!r} is not a two-letter country code")
+        if business_phone is not None and not _PHONE.fullmatch(business_phone):
+            raise InvalidStore(f"{business_phone!r} is not a phone number")
+        return cls(
+            id=store_id,
+            name=name,
+            business_email=normalise_email(business_email),
+            country=country.upper(),
+            currency=currency,
+            created_at=created_at,
+            api_key_hash=api_key_hash,
+            fee_policy=FeePolicy(
+                percentage=fee_percentage,
+                fixed_amount=Money.zero(currency),
+                minimum_fee=Money.zero(currency),
+            ),
+            payout_settings=PayoutSettings.default(currency),
+            business_phone=business_phone,
+        )
+
+    @property
+    def account_status(self) -> AccountStatus:
+        return store_account_status(self.account)
+
+    @property
+    def accepts_payments(self) -> bool:
+        return self.account_status.accepts_payments
+
+    @property
+    def needs_onboarding(self) -> bool:
+        return self.account is None or self.account.needs_onboarding
+
+    def rotate_api_key(self, api_key_hash: str) -> None:
+        self.api_key_hash = api_key_hash
+
+    def set_fee_policy(self, policy: FeePolicy) -> None:
+        if policy.currency != self.currency:
+            raise InvalidStore(
+                f"the store's fees are in {self.currency.code}, not {policy.currency.code}"
+            )
+        self.fee_policy = policy
+
+    def connect(self, account_id: str, at: datetime) -> ConnectedAccount:
+        """Attach the store's connected account; a store has one, ever."""
+        if self.account is not None:
+            raise IllegalTransition(f"store {self.id} already has a connected account")
+        self.account = ConnectedAccount(account_id=account_id, store_id=self.id, created_at=at)
+        return self.account
+
+    def change_payouts(
+        self, *, schedule: PayoutSchedule | None = None, minimum_payout: Money | None = None
+    ) -> PayoutSettings:
+        self.payout_settings = self.payout_settings.changed(
+            schedule=schedule, minimum_payout=minimum_payout
+        )
+        return self.payout_settings
