@@ -404,6 +404,13 @@ class Payment:
         self._settle(observation.observed_at)
 
     def observe_dispute(self, observation: DisputeObservation) -> None:
+        if observation.amount.currency != self.amount_total.currency or (
+            observation.amount > self.amount_total
+        ):
+            raise ConflictingObservation(
+                f"a dispute of {observation.amount} does not fit payment {self.id} "
+                f"of {self.amount_total}"
+            )
         self._imply_success(observation.observed_at)
         dispute = next((d for d in self.disputes if d.id == observation.dispute_id), None)
         previous: DisputeStatus | None = None

@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 
 from domain.currency import Currency
-from domain.dispute import Dispute, DisputeStatus
-from domain.errors import PaymentNotRefundable
+from domain.dispute import Dispute, DisputeObservation, DisputeStatus
+from domain.errors import ConflictingObservation, PaymentNotRefundable
 from domain.events import DisputeStatusChanged
 from domain.ledger import EntryKind, Party, platform_fees, positions, store_balances
 from domain.money import Money
@@ -277,3 +277,18 @@ def test_two_disputes_on_one_payment() -> None:
 def test_dispute_status_ranks(status: DisputeStatus, holds_funds: bool, rank: int) -> None:
     assert status.holds_funds is holds_funds
     assert status.rank == rank
+
+
+def test_a_dispute_above_the_payment_conflicts_and_changes_nothing() -> None:
+    payment = paid_payment()
+    payment.pull_ledger_entries()
+
+    with pytest.raises(ConflictingObservation) as raised:
+        payment.observe_dispute(
+            DisputeObservation("dp_1", money("100.01"), DisputeStatus.OPEN, at(3))
+        )
+
+    assert raised.value.code == "conflicting_observation"
+    assert payment.disputes == []
+    assert payment.status is PaymentStatus.SUCCEEDED
+    assert payment.pull_ledger_entries() == []
