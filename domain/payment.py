@@ -328,6 +328,27 @@ class Payment:
             raise ConflictingObservation(f"refund {refund_id} is already known to the gateway")
         refund.gateway_refund_id = gateway_refund_id
 
+    def abandon_refund(self, refund_id: str, *, reason: str, at: datetime) -> None:
+        """The gateway refused a refund it never created: it fails and gives its amount back."""
+        refund = self.refund(refund_id)
+        if refund.gateway_refund_id is not None:
+            raise IllegalTransition(f"refund {refund_id} exists at the gateway; await its report")
+        if refund.status is not RefundStatus.PENDING:
+            return
+        refund.status = RefundStatus.FAILED
+        refund.failure_reason = reason
+        self._record(
+            RefundStatusChanged(
+                occurred_at=at,
+                payment_id=self.id,
+                store_id=self.store_id,
+                refund_id=refund.id,
+                previous=RefundStatus.PENDING,
+                current=RefundStatus.FAILED,
+            )
+        )
+        self._settle(at)
+
     # -- observations -------------------------------------------------------------------------
 
     def observe_intent(self, observation: IntentObservation) -> None:

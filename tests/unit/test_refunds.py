@@ -6,6 +6,7 @@ from domain.errors import (
     ConflictingObservation,
     CurrencyMismatch,
     DuplicateRefund,
+    IllegalTransition,
     InvalidAmount,
     PaymentNotRefundable,
     RefundExceedsRemaining,
@@ -571,3 +572,31 @@ def test_a_report_with_another_amount_conflicts() -> None:
 def test_refund_status_ranks(status: RefundStatus, holds_amount: bool, rank: int) -> None:
     assert status.holds_amount is holds_amount
     assert status.rank == rank
+
+
+def test_a_refund_the_gateway_refused_gives_its_amount_back() -> None:
+    payment = paid_payment()
+    refund = request(payment, "rf_1", "40.00")
+    payment.pull_events()
+
+    payment.abandon_refund("rf_1", reason="charge_already_refunded", at=at(4))
+
+    assert refund.status is RefundStatus.FAILED
+    assert refund.failure_reason == "charge_already_refunded"
+    assert payment.refundable_amount == money("100.00")
+    assert payment.status is PaymentStatus.SUCCEEDED
+    assert payment.pull_events() == [
+        refund_changed(4, "rf_1", RefundStatus.PENDING, RefundStatus.FAILED)
+    ]
+    assert payment.pull_ledger_entries() == []
+
+
+def test_a_refund_the_gateway_holds_cannot_be_abandoned() -> None:
+    payment = paid_payment()
+    request(payment, "rf_1", "40.00")
+    payment.attach_gateway_refund("rf_1", "re_1")
+
+    with pytest.raises(IllegalTransition):
+        payment.abandon_refund("rf_1", reason="timeout", at=at(4))
+
+    assert payment.refund("rf_1").status is RefundStatus.PENDING

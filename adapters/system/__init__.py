@@ -1,0 +1,1 @@
+"""Time, identifiers, secrets and signed tokens from the running system."""
