@@ -23,6 +23,11 @@ from domain.store import Store
 T = TypeVar("T")
 
 
+class DuplicateRecord(Exception):
+    """A write would give a second record a key that must be unique (raised by ``add``,
+    ``save`` or ``commit``); nothing of it is stored."""
+
+
 @dataclass(frozen=True, slots=True)
 class Page(Generic[T]):
     data: list[T]
@@ -114,6 +119,10 @@ class CustomerRepository(Protocol):
     async def gateway_customer(self, store_id: str, email: str) -> str | None: ...
 
     async def add_gateway_customer(self, store_id: str, email: str, customer_id: str) -> None: ...
+
+    async def by_gateway_customer(self, customer_id: str) -> tuple[str, str] | None:
+        """The (store id, e-mail) a gateway customer stands for."""
+        ...
 
 
 class PaymentMethodRepository(Protocol):

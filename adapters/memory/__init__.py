@@ -1,0 +1,16 @@
+"""In-memory storage with real transactions: for tests, scenarios and the demo."""
+
+from application.ports import DuplicateRecord
+
+from .database import MemoryDatabase
+from .table import ConcurrentUpdate, MissingRecord
+from .unit_of_work import MemoryUnitOfWork, MemoryUnitOfWorkFactory
+
+__all__ = [
+    "ConcurrentUpdate",
+    "DuplicateRecord",
+    "MemoryDatabase",
+    "MemoryUnitOfWork",
+    "MemoryUnitOfWorkFactory",
+    "MissingRecord",
+]
