@@ -1,0 +1,16 @@
+"""A Stripe-test-mode-like payment gateway: test cards, Connect accounts and signed events."""
+
+from adapters.simulated.delivery import Delivery, DeliveryCallback, DeliveryMode, FailedDelivery
+from adapters.simulated.gateway import OnboardingSession, SimulatedGateway
+from adapters.simulated.ids import random_ids, sequential_ids
+
+__all__ = [
+    "Delivery",
+    "DeliveryCallback",
+    "DeliveryMode",
+    "FailedDelivery",
+    "OnboardingSession",
+    "SimulatedGateway",
+    "random_ids",
+    "sequential_ids",
+]
