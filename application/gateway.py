@@ -209,3 +209,7 @@ class PaymentGateway(Protocol):
     def parse_event(self, payload: bytes, signature_header: str, *, connect: bool) -> GatewayEvent:
         """Verify a webhook body's signature and type it; raise ``InvalidEvent`` otherwise."""
         ...
+
+    def type_event(self, payload: bytes, *, connect: bool) -> GatewayEvent:
+        """Type a body that was verified when it arrived (an inbox event being retried)."""
+        ...

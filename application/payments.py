@@ -1,0 +1,17 @@
+"""Saving a payment the one way that keeps the books straight."""
+
+from __future__ import annotations
+
+from application.lookups import require_order
+from application.ports import UnitOfWork
+from domain.payment import Payment
+
+
+async def save_payment(uow: UnitOfWork, payment: Payment) -> None:
+    """Save a payment with its order's new payment status and its ledger entries, together."""
+    order = await require_order(uow, payment.store_id, payment.order_id)
+    order.follow(payment)
+    await uow.payments.save(payment)
+    await uow.orders.save(order)
+    await uow.ledger.add(payment.pull_ledger_entries())
+    payment.pull_events()

@@ -1,0 +1,1 @@
+"""One module per business action; each endpoint of the API is one call of one use case."""

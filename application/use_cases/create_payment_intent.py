@@ -1,0 +1,203 @@
+"""A shopper's browser asks to pay an order: one open payment intent per order, ever."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from application.errors import (
+    AmountMismatch,
+    CurrencyMismatchWithOrder,
+    CustomerMismatch,
+    InvalidMetadata,
+    NotFound,
+    OrderAlreadyPaid,
+    PaymentsNotEnabled,
+)
+from application.gateway import GatewayIntent, IntentRequest, PaymentGateway
+from application.lookups import require_order, require_store
+from application.ports import Clock, DuplicateRecord, IdGenerator, UnitOfWork, UnitOfWorkFactory
+from domain.currency import Currency
+from domain.email import normalise_email
+from domain.fees import FeeBreakdown
+from domain.order import Order
+from domain.payment import Payment
+from domain.store import Store
+
+METADATA_LIMIT = 20
+_RESERVED_PREFIX = "storepay_"
+
+
+@dataclass(frozen=True, slots=True)
+class IntentForOrder:
+    store_id: str
+    order_id: str
+    amount: int
+    customer_email: str
+    currency: str | None = None
+    metadata: Mapping[str, str] = field(default_factory=dict)
+    save_payment_method: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentIntentCreated:
+    payment: Payment
+    intent: GatewayIntent
+    breakdown: FeeBreakdown
+    gateway: str
+    publishable_key: str | None
+
+
+class CreatePaymentIntent:
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        gateway: PaymentGateway,
+        clock: Clock,
+        ids: IdGenerator,
+    ) -> None:
+        self._uow_factory = uow_factory
+        self._gateway = gateway
+        self._clock = clock
+        self._ids = ids
+
+    async def __call__(self, command: IntentForOrder) -> PaymentIntentCreated:
+        _check_metadata(command.metadata)
+        async with self._uow_factory() as uow:
+            store, order, account_id = await self._checked(uow, command)
+            open_payment = await self._open_payment(uow, store, order)
+        if open_payment is not None:
+            return await self._answer(open_payment)
+        customer_id = await self._customer(store, order, command.save_payment_method)
+        breakdown = store.fee_policy.breakdown(order.amount)
+        attempt = order.payment_attempts + 1
+        payment_id = self._ids.new_id("pay_")
+        intent = await self._gateway.create_payment_intent(
+            IntentRequest(
+                amount=order.amount,
+                application_fee=breakdown.platform_fee,
+                destination_account=account_id,
+                # Derived from the order and its attempt: concurrent or retried calls for the
+                # same attempt get the same intent from the gateway.
+                idempotency_key=f"storepay:order:{order.id}:attempt:{attempt}",
+                receipt_email=order.customer_email,
+                customer_id=customer_id,
+                save_payment_method=command.save_payment_method,
+                metadata={
+                    **command.metadata,
+                    "storepay_store_id": store.id,
+                    "storepay_order_id": order.id,
+                    "storepay_payment_id": payment_id,
+                    "storepay_order_reference": order.reference,
+                },
+            )
+        )
+        payment = await self._record(store, order, intent, payment_id, breakdown, attempt)
+        return await self._answer(payment, intent)
+
+    async def _checked(self, uow: UnitOfWork, command: IntentForOrder) -> tuple[Store, Order, str]:
+        store = await require_store(uow, command.store_id)
+        order = await require_order(uow, store.id, command.order_id)
+        if store.account is None or not store.accepts_payments:
+            raise PaymentsNotEnabled("this store does not accept payments yet")
+        if command.currency is not None and Currency.of(command.currency) != order.amount.currency:
+            raise CurrencyMismatchWithOrder(
+                f"the order is in {order.amount.currency.code}, not {command.currency.upper()}"
+            )
+        if command.amount != order.amount.minor_units:
+            raise AmountMismatch(f"the order's amount is {order.amount}")
+        if normalise_email(command.customer_email) != order.customer_email:
+            raise CustomerMismatch("the order belongs to another customer")
+        if order.is_paid:
+            raise OrderAlreadyPaid("this order is already paid")
+        return store, order, store.account.account_id
+
+    async def _open_payment(self, uow: UnitOfWork, store: Store, order: Order) -> Payment | None:
+        payment = await uow.payments.latest_for_order(store.id, order.id)
+        if payment is None or not payment.status.is_open:
+            return None
+        return payment
+
+    async def _customer(self, store: Store, order: Order, save: bool) -> str | None:
+        async with self._uow_factory() as uow:
+            customer_id = await uow.customers.gateway_customer(store.id, order.customer_email)
+        if customer_id is not None or not save:
+            return customer_id
+        customer_id = await self._gateway.ensure_customer(
+            email=order.customer_email, store_id=store.id
+        )
+        try:
+            async with self._uow_factory() as uow:
+                await uow.customers.add_gateway_customer(
+                    store.id, order.customer_email, customer_id
+                )
+                await uow.commit()
+        except DuplicateRecord:
+            pass  # a concurrent checkout of the same shopper recorded the same customer
+        return customer_id
+
+    async def _record(
+        self,
+        store: Store,
+        order: Order,
+        intent: GatewayIntent,
+        payment_id: str,
+        breakdown: FeeBreakdown,
+        attempt: int,
+    ) -> Payment:
+        payment = Payment.start(
+            payment_id=payment_id,
+            store_id=store.id,
+            order_id=order.id,
+            breakdown=breakdown,
+            created_at=self._clock.now(),
+        )
+        payment.attach_intent(intent.id)
+        payment.observe_intent(intent.observation)
+        try:
+            async with self._uow_factory() as uow:
+                order = await require_order(uow, store.id, order.id)
+                if order.payment_attempts >= attempt:
+                    raise DuplicateRecord("the attempt was recorded by a concurrent call")
+                order.payment_attempts = attempt
+                order.follow(payment)
+                await uow.payments.add(payment)
+                await uow.orders.save(order)
+                await uow.ledger.add(payment.pull_ledger_entries())
+                payment.pull_events()
+                await uow.commit()
+                return payment
+        except DuplicateRecord:
+            async with self._uow_factory() as uow:
+                recorded = await uow.payments.by_intent_id(intent.id)
+            if recorded is None:
+                raise NotFound("the order's payment changed meanwhile; try again") from None
+            return recorded
+
+    async def _answer(
+        self, payment: Payment, intent: GatewayIntent | None = None
+    ) -> PaymentIntentCreated:
+        if intent is None:
+            if payment.payment_intent_id is None:
+                raise NotFound("the order's payment has no intent")
+            intent = await self._gateway.retrieve_payment_intent(payment.payment_intent_id)
+        return PaymentIntentCreated(
+            payment=payment,
+            intent=intent,
+            breakdown=payment.breakdown,
+            gateway=self._gateway.name,
+            publishable_key=self._gateway.publishable_key,
+        )
+
+
+def _check_metadata(metadata: Mapping[str, str]) -> None:
+    if len(metadata) > METADATA_LIMIT:
+        raise InvalidMetadata(f"at most {METADATA_LIMIT} metadata entries")
+    for key, value in metadata.items():
+        if not isinstance(key, str) or not isinstance(value, str):
+            raise InvalidMetadata("metadata keys and values are strings")
+        if key.startswith(_RESERVED_PREFIX) or not 1 <= len(key) <= 40 or len(value) > 500:
+            raise InvalidMetadata(
+                f"metadata key {key!r} must be 1-40 characters, not start with "
+                f"{_RESERVED_PREFIX!r}, and its value at most 500 characters"
+            )

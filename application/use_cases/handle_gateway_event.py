@@ -1,0 +1,192 @@
+"""Apply one webhook from the gateway: verified, stored once, applied once, never lost.
+
+The event is stored in the inbox with its id unique and applied in the same transaction, with the
+payment it touches locked. A duplicate is acknowledged and changes nothing. If applying fails,
+everything rolls back, the event is kept as failed with its attempt count and error (so
+reconciliation retries it even if the gateway gives up), and the error propagates so the gateway
+is told to send it again.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+
+from application.errors import UnknownGatewayObject
+from application.gateway import (
+    AccountDeauthorizedEvent,
+    AccountUpdatedEvent,
+    DisputeEvent,
+    GatewayEvent,
+    PaymentGateway,
+    PaymentIntentEvent,
+    PaymentMethodEvent,
+    PayoutEvent,
+    RefundEvent,
+)
+from application.payments import save_payment
+from application.ports import Clock, InboxEvent, InboxStatus, UnitOfWork, UnitOfWorkFactory
+from application.use_cases.list_payment_methods import saved_method
+from domain.payment import Payment
+from domain.store import Store
+
+logger = logging.getLogger(__name__)
+MAX_ERROR_LENGTH = 1000
+
+
+class EventOutcome(enum.StrEnum):
+    APPLIED = "applied"
+    IGNORED = "ignored"  # authentic, of a type storepay does not act on
+    DUPLICATE = "duplicate"  # already handled: acknowledged, nothing changed
+
+
+class HandleGatewayEvent:
+    def __init__(
+        self, uow_factory: UnitOfWorkFactory, gateway: PaymentGateway, clock: Clock
+    ) -> None:
+        self._uow_factory = uow_factory
+        self._gateway = gateway
+        self._clock = clock
+
+    async def __call__(
+        self, payload: bytes, signature_header: str, *, connect: bool
+    ) -> EventOutcome:
+        event = self._gateway.parse_event(payload, signature_header, connect=connect)
+        return await self.apply(event, payload, connect=connect)
+
+    async def apply(self, event: GatewayEvent, payload: bytes, *, connect: bool) -> EventOutcome:
+        try:
+            async with self._uow_factory() as uow:
+                record = await self._claim(uow, event, payload, connect)
+                if record is None:
+                    return EventOutcome.DUPLICATE
+                outcome = await self._apply(uow, event)
+                record.attempts += 1
+                record.status = (
+                    InboxStatus.IGNORED
+                    if outcome is EventOutcome.IGNORED
+                    else InboxStatus.PROCESSED
+                )
+                record.last_error = None
+                record.processed_at = self._clock.now()
+                await uow.inbox.save(record)
+                await uow.commit()
+                return outcome
+        except Exception as error:
+            await self._record_failure(event, payload, connect, error)
+            raise
+
+    async def _claim(
+        self, uow: UnitOfWork, event: GatewayEvent, payload: bytes, connect: bool
+    ) -> InboxEvent | None:
+        record = InboxEvent(
+            event_id=event.event_id,
+            type=event.type,
+            payload=payload,
+            connect=connect,
+            received_at=self._clock.now(),
+        )
+        if await uow.inbox.add(record):
+            return record
+        known = await uow.inbox.get(event.event_id)
+        if known is None or known.status in (InboxStatus.PROCESSED, InboxStatus.IGNORED):
+            return None
+        return known
+
+    async def _record_failure(
+        self, event: GatewayEvent, payload: bytes, connect: bool, error: Exception
+    ) -> None:
+        message = f"{type(error).__name__}: {error}"[:MAX_ERROR_LENGTH]
+        logger.warning("gateway event %s (%s) failed: %s", event.event_id, event.type, message)
+        try:
+            async with self._uow_factory() as uow:
+                record = await uow.inbox.get(event.event_id)
+                if record is None:
+                    record = InboxEvent(
+                        event_id=event.event_id,
+                        type=event.type,
+                        payload=payload,
+                        connect=connect,
+                        received_at=self._clock.now(),
+                    )
+                    await uow.inbox.add(record)
+                if record.status in (InboxStatus.PROCESSED, InboxStatus.IGNORED):
+                    return
+                record.status = InboxStatus.FAILED
+                record.attempts += 1
+                record.last_error = message
+                await uow.inbox.save(record)
+                await uow.commit()
+        except Exception:
+            # The store itself is failing; the gateway will send the event again.
+            logger.exception("could not record the failure of gateway event %s", event.event_id)
+
+    async def _apply(self, uow: UnitOfWork, event: GatewayEvent) -> EventOutcome:
+        if isinstance(event, PaymentIntentEvent):
+            payment = await self._payment(uow, event.payment_intent_id)
+            payment.observe_intent(event.observation)
+            await save_payment(uow, payment)
+        elif isinstance(event, RefundEvent):
+            payment = await self._payment(uow, event.payment_intent_id)
+            payment.observe_refund(event.observation)
+            await save_payment(uow, payment)
+        elif isinstance(event, DisputeEvent):
+            payment = await self._payment(uow, event.payment_intent_id)
+            payment.observe_dispute(event.observation)
+            await save_payment(uow, payment)
+        elif isinstance(event, AccountUpdatedEvent):
+            store = await self._store(uow, event)
+            if store.account is not None:
+                store.account.observe(event.snapshot)
+                store.account.pull_events()
+            await uow.stores.save(store)
+        elif isinstance(event, AccountDeauthorizedEvent):
+            store = await self._store(uow, event)
+            if store.account is not None:
+                store.account.deauthorize(event.created_at)
+                store.account.pull_events()
+            await uow.stores.save(store)
+        elif isinstance(event, PayoutEvent):
+            store = await self._store(uow, event)
+            logger.info(
+                "payout %s of %s to store %s: %s%s",
+                event.payout_id,
+                event.amount,
+                store.id,
+                event.status,
+                f" ({event.failure_code})" if event.failure_code else "",
+            )
+        elif isinstance(event, PaymentMethodEvent):
+            await self._apply_payment_method(uow, event)
+        else:
+            return EventOutcome.IGNORED
+        return EventOutcome.APPLIED
+
+    async def _apply_payment_method(self, uow: UnitOfWork, event: PaymentMethodEvent) -> None:
+        if not event.attached or event.card is None:
+            known = await uow.payment_methods.by_gateway_id(event.payment_method_id)
+            if known is not None:
+                await uow.payment_methods.remove(known.store_id, known.id)
+            return
+        owner = await uow.customers.by_gateway_customer(event.card.customer_id)
+        if owner is None:
+            return  # a customer storepay did not create: nothing of ours to mirror
+        store_id, email = owner
+        if await uow.payment_methods.get(store_id, event.payment_method_id) is None:
+            await uow.payment_methods.add(saved_method(event.card, store_id, email, self._clock))
+
+    @staticmethod
+    async def _payment(uow: UnitOfWork, payment_intent_id: str) -> Payment:
+        payment = await uow.payments.by_intent_id(payment_intent_id)
+        if payment is None:
+            raise UnknownGatewayObject(f"no payment for intent {payment_intent_id} (yet)")
+        return payment
+
+    @staticmethod
+    async def _store(uow: UnitOfWork, event: GatewayEvent) -> Store:
+        store = (
+            None if event.account_id is None else await uow.stores.by_account_id(event.account_id)
+        )
+        if store is None:
+            raise UnknownGatewayObject(f"no store for account {event.account_id} (yet)")
+        return store

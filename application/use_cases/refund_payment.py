@@ -1,0 +1,144 @@
+"""A store refunds a payment: at most what is left, the fee share and the transfer given back.
+
+An ``idempotency_key`` makes a retried request return the refund the first one made; the same
+key with a different request is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from application.errors import IdempotencyKeyReused, InvalidRefund
+from application.gateway import GatewayError, GatewayUnavailable, PaymentGateway, RefundRequest
+from application.lookups import require_payment
+from application.payments import save_payment
+from application.ports import Clock, IdempotencyRecord, IdGenerator, UnitOfWork, UnitOfWorkFactory
+from domain.errors import IllegalTransition
+from domain.money import Money
+from domain.payment import Payment
+from domain.refund import Refund, RefundReason
+
+
+@dataclass(frozen=True, slots=True)
+class RefundOrder:
+    store_id: str
+    payment_id: str
+    amount: int | None = None
+    reason: str | None = None
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RefundMade:
+    payment: Payment
+    refund: Refund
+
+
+class RefundPayment:
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        gateway: PaymentGateway,
+        clock: Clock,
+        ids: IdGenerator,
+    ) -> None:
+        self._uow_factory = uow_factory
+        self._gateway = gateway
+        self._clock = clock
+        self._ids = ids
+
+    async def __call__(self, command: RefundOrder) -> RefundMade:
+        reason = None if command.reason is None else _reason(command.reason)
+        async with self._uow_factory() as uow:
+            replay = await self._replay(uow, command)
+            if replay is not None:
+                return replay
+            payment = await require_payment(uow, command.store_id, command.payment_id)
+            amount = (
+                None
+                if command.amount is None
+                else Money.of(command.amount, payment.amount_total.currency)
+            )
+            refund = payment.request_refund(
+                refund_id=self._ids.new_id("rf_"),
+                requested_at=self._clock.now(),
+                amount=amount,
+                reason=reason,
+            )
+            await save_payment(uow, payment)
+            if command.idempotency_key is not None:
+                await uow.idempotency.add(
+                    IdempotencyRecord(
+                        scope=command.store_id,
+                        key=_key(command.idempotency_key),
+                        fingerprint=_fingerprint(command),
+                        result=refund.id.encode(),
+                        created_at=self._clock.now(),
+                    )
+                )
+            await uow.commit()
+        # The refund is reserved before the gateway is asked, so two concurrent refunds can never
+        # together take more than is left; the gateway's key is the refund's own id.
+        try:
+            observation = await self._gateway.create_refund(refund_request(payment, refund))
+        except GatewayUnavailable:
+            # The gateway may or may not have made it: the refund stays pending and
+            # reconciliation asks again with the same idempotency key.
+            raise
+        except GatewayError as refused:
+            async with self._uow_factory() as uow:
+                payment = await require_payment(uow, command.store_id, command.payment_id)
+                payment.abandon_refund(refund.id, reason=refused.message, at=self._clock.now())
+                await save_payment(uow, payment)
+                await uow.commit()
+            raise
+        async with self._uow_factory() as uow:
+            payment = await require_payment(uow, command.store_id, command.payment_id)
+            payment.attach_gateway_refund(refund.id, observation.gateway_refund_id)
+            payment.observe_refund(observation)
+            await save_payment(uow, payment)
+            await uow.commit()
+        return RefundMade(payment=payment, refund=payment.refund(refund.id))
+
+    async def _replay(self, uow: UnitOfWork, command: RefundOrder) -> RefundMade | None:
+        if command.idempotency_key is None:
+            return None
+        record = await uow.idempotency.get(command.store_id, _key(command.idempotency_key))
+        if record is None:
+            return None
+        if record.fingerprint != _fingerprint(command):
+            raise IdempotencyKeyReused("this idempotency key was used for another refund")
+        payment = await require_payment(uow, command.store_id, command.payment_id)
+        return RefundMade(payment=payment, refund=payment.refund(record.result.decode()))
+
+
+def refund_request(payment: Payment, refund: Refund) -> RefundRequest:
+    """What the gateway is asked; the key is the refund's own id, so asking again is safe."""
+    if payment.payment_intent_id is None:
+        raise IllegalTransition("a payment without an intent cannot be refunded")
+    return RefundRequest(
+        payment_intent_id=payment.payment_intent_id,
+        amount=refund.amount,
+        application_fee_refund=refund.platform_fee_refunded,
+        idempotency_key=f"storepay:refund:{refund.id}",
+        reason=refund.reason,
+        metadata={"storepay_refund_id": refund.id, "storepay_payment_id": payment.id},
+    )
+
+
+def _reason(text: str) -> RefundReason:
+    try:
+        return RefundReason(text)
+    except ValueError:
+        choices = ", ".join(r.value for r in RefundReason)
+        raise InvalidRefund(f"{text!r} is not a refund reason (choose {choices})") from None
+
+
+def _key(idempotency_key: str) -> str:
+    return f"refund:{idempotency_key}"
+
+
+def _fingerprint(command: RefundOrder) -> str:
+    text = f"{command.payment_id}|{command.amount}|{command.reason}"
+    return hashlib.sha256(text.encode()).hexdigest()

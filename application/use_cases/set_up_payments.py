@@ -1,0 +1,77 @@
+"""A store sets up payments: its one connected account, and a fresh onboarding link each time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from application.gateway import NewAccount, OnboardingLink, PaymentGateway
+from application.lookups import require_store
+from application.onboarding_links import OnboardingLinks
+from application.ports import Clock, UnitOfWorkFactory
+from domain.store import Store
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentSetup:
+    store_id: str
+    address_line1: str | None = None
+    city: str | None = None
+    postal_code: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SetUpPaymentsResult:
+    account_id: str
+    onboarding: OnboardingLink
+    created: bool
+
+
+class SetUpPayments:
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        gateway: PaymentGateway,
+        links: OnboardingLinks,
+        clock: Clock,
+    ) -> None:
+        self._uow_factory = uow_factory
+        self._gateway = gateway
+        self._links = links
+        self._clock = clock
+
+    async def __call__(self, command: PaymentSetup) -> SetUpPaymentsResult:
+        async with self._uow_factory() as uow:
+            store = await require_store(uow, command.store_id)
+        created = store.account is None
+        account_id = (
+            await self._create_account(store, command)
+            if store.account is None
+            else store.account.account_id
+        )
+        link = await self._links.mint(store.id, account_id)
+        return SetUpPaymentsResult(account_id=account_id, onboarding=link, created=created)
+
+    async def _create_account(self, store: Store, command: PaymentSetup) -> str:
+        # The idempotency key is the store's: however often or concurrently this runs, the
+        # gateway creates one account for the store, ever.
+        account = await self._gateway.create_account(
+            NewAccount(
+                store_id=store.id,
+                business_name=store.name,
+                email=store.business_email,
+                country=store.country,
+                idempotency_key=f"storepay:store:{store.id}:account",
+                address_line1=command.address_line1,
+                city=command.city,
+                postal_code=command.postal_code,
+            )
+        )
+        async with self._uow_factory() as uow:
+            store = await require_store(uow, store.id)
+            connected = store.account
+            if connected is None:
+                connected = store.connect(account.account_id, self._clock.now())
+                connected.observe(account.snapshot)
+                await uow.stores.save(store)
+                await uow.commit()
+            return connected.account_id
