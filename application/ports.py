@@ -112,6 +112,12 @@ class PaymentRepository(Protocol):
         """Payments whose attempt has no final outcome yet, oldest first (for reconciliation)."""
         ...
 
+    async def with_unsubmitted_refunds(
+        self, requested_before: datetime, limit: int
+    ) -> list[Payment]:
+        """Payments with a refund reserved but never acknowledged by the gateway, oldest first."""
+        ...
+
     async def save(self, payment: Payment) -> None: ...
 
 

@@ -11,6 +11,7 @@ from domain.ledger import LedgerEntry
 from domain.order import Order
 from domain.payment import Payment, PaymentStatus
 from domain.payment_method import SavedPaymentMethod
+from domain.refund import RefundStatus
 from domain.store import Store
 
 from .database import GatewayCustomer
@@ -119,6 +120,20 @@ class MemoryPaymentRepository:
     async def awaiting_outcome(self, created_before: datetime, limit: int) -> list[Payment]:
         return self._rows.select(
             lambda payment: payment.status.is_open and payment.created_at < created_before,
+            order_by=_newest,
+            limit=limit,
+        )
+
+    async def with_unsubmitted_refunds(
+        self, requested_before: datetime, limit: int
+    ) -> list[Payment]:
+        return self._rows.select(
+            lambda payment: any(
+                refund.gateway_refund_id is None
+                and refund.status is RefundStatus.PENDING
+                and refund.created_at < requested_before
+                for refund in payment.refunds
+            ),
             order_by=_newest,
             limit=limit,
         )

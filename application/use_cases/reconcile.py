@@ -1,4 +1,5 @@
-"""Heal what webhooks missed: sync payments stuck awaiting an outcome, retry failed events.
+"""Heal what webhooks and timeouts left behind: sync payments stuck awaiting an outcome, ask the
+gateway again for refunds it never acknowledged, and retry failed events.
 
 Run on a schedule (``storepay serve`` does) and on demand (``storepay reconcile``). Each payment
 and each event is handled in its own transaction, so one failure does not hold up the rest.
@@ -12,8 +13,10 @@ from dataclasses import dataclass
 from application.gateway import PaymentGateway
 from application.payments import save_payment
 from application.ports import Clock, UnitOfWorkFactory
+from application.refund_submission import submit_refund
 from application.settings import ServiceSettings
 from application.use_cases.handle_gateway_event import EventOutcome, HandleGatewayEvent
+from domain.refund import RefundStatus
 
 logger = logging.getLogger(__name__)
 MAX_EVENT_ATTEMPTS = 10
@@ -23,6 +26,7 @@ MAX_EVENT_ATTEMPTS = 10
 class ReconcileReport:
     payments_checked: int
     payments_changed: int
+    refunds_resubmitted: int
     events_retried: int
     events_recovered: int
     failures: int
@@ -45,13 +49,15 @@ class Reconcile:
 
     async def __call__(self) -> ReconcileReport:
         checked, changed, payment_failures = await self._sync_payments()
+        resubmitted, refund_failures = await self._resubmit_refunds()
         retried, recovered, event_failures = await self._retry_events()
         return ReconcileReport(
             payments_checked=checked,
             payments_changed=changed,
+            refunds_resubmitted=resubmitted,
             events_retried=retried,
             events_recovered=recovered,
-            failures=payment_failures + event_failures,
+            failures=payment_failures + refund_failures + event_failures,
         )
 
     async def _sync_payments(self) -> tuple[int, int, int]:
@@ -78,6 +84,30 @@ class Reconcile:
                 failures += 1
                 logger.exception("could not sync payment %s", candidate.id)
         return checked, changed, failures
+
+    async def _resubmit_refunds(self) -> tuple[int, int]:
+        cutoff = self._clock.now() - self._settings.stuck_payment_age
+        async with self._uow_factory() as uow:
+            payments = await uow.payments.with_unsubmitted_refunds(
+                cutoff, self._settings.reconcile_batch_size
+            )
+        resubmitted = failures = 0
+        for payment in payments:
+            unsubmitted = [
+                refund
+                for refund in payment.refunds
+                if refund.gateway_refund_id is None and refund.status is RefundStatus.PENDING
+            ]
+            for refund in unsubmitted:
+                try:
+                    await submit_refund(
+                        self._uow_factory, self._gateway, self._clock, payment, refund
+                    )
+                    resubmitted += 1
+                except Exception:
+                    failures += 1
+                    logger.warning("refund %s not resubmitted", refund.id, exc_info=True)
+        return resubmitted, failures
 
     async def _retry_events(self) -> tuple[int, int, int]:
         async with self._uow_factory() as uow:

@@ -10,11 +10,11 @@ import hashlib
 from dataclasses import dataclass
 
 from application.errors import IdempotencyKeyReused, InvalidRefund
-from application.gateway import GatewayError, GatewayUnavailable, PaymentGateway, RefundRequest
+from application.gateway import PaymentGateway
 from application.lookups import require_payment
 from application.payments import save_payment
 from application.ports import Clock, IdempotencyRecord, IdGenerator, UnitOfWork, UnitOfWorkFactory
-from domain.errors import IllegalTransition
+from application.refund_submission import submit_refund
 from domain.money import Money
 from domain.payment import Payment
 from domain.refund import Refund, RefundReason
@@ -79,26 +79,10 @@ class RefundPayment:
                 )
             await uow.commit()
         # The refund is reserved before the gateway is asked, so two concurrent refunds can never
-        # together take more than is left; the gateway's key is the refund's own id.
-        try:
-            observation = await self._gateway.create_refund(refund_request(payment, refund))
-        except GatewayUnavailable:
-            # The gateway may or may not have made it: the refund stays pending and
-            # reconciliation asks again with the same idempotency key.
-            raise
-        except GatewayError as refused:
-            async with self._uow_factory() as uow:
-                payment = await require_payment(uow, command.store_id, command.payment_id)
-                payment.abandon_refund(refund.id, reason=refused.message, at=self._clock.now())
-                await save_payment(uow, payment)
-                await uow.commit()
-            raise
-        async with self._uow_factory() as uow:
-            payment = await require_payment(uow, command.store_id, command.payment_id)
-            payment.attach_gateway_refund(refund.id, observation.gateway_refund_id)
-            payment.observe_refund(observation)
-            await save_payment(uow, payment)
-            await uow.commit()
+        # together take more than is left.
+        payment = await submit_refund(
+            self._uow_factory, self._gateway, self._clock, payment, refund
+        )
         return RefundMade(payment=payment, refund=payment.refund(refund.id))
 
     async def _replay(self, uow: UnitOfWork, command: RefundOrder) -> RefundMade | None:
@@ -111,20 +95,6 @@ class RefundPayment:
             raise IdempotencyKeyReused("this idempotency key was used for another refund")
         payment = await require_payment(uow, command.store_id, command.payment_id)
         return RefundMade(payment=payment, refund=payment.refund(record.result.decode()))
-
-
-def refund_request(payment: Payment, refund: Refund) -> RefundRequest:
-    """What the gateway is asked; the key is the refund's own id, so asking again is safe."""
-    if payment.payment_intent_id is None:
-        raise IllegalTransition("a payment without an intent cannot be refunded")
-    return RefundRequest(
-        payment_intent_id=payment.payment_intent_id,
-        amount=refund.amount,
-        application_fee_refund=refund.platform_fee_refunded,
-        idempotency_key=f"storepay:refund:{refund.id}",
-        reason=refund.reason,
-        metadata={"storepay_refund_id": refund.id, "storepay_payment_id": payment.id},
-    )
 
 
 def _reason(text: str) -> RefundReason:

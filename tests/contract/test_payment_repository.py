@@ -18,6 +18,7 @@ from .builders import (
     given,
     in_status,
     money,
+    settled,
     state,
 )
 
@@ -425,3 +426,46 @@ async def test_payments_awaiting_an_outcome_are_the_open_ones_oldest_first(
     assert [payment.status.is_open for payment in awaiting] == [True] * 5
     assert ids(first_two) == ["pay_action", "pay_b"]
     assert none_before == []
+
+
+# -- refunds the gateway never acknowledged -----------------------------------------------------
+
+
+def with_refund(
+    payment: Payment, minute: float, *, acknowledged: bool, failed: bool = False
+) -> Payment:
+    refund = payment.request_refund(
+        refund_id=f"rf_{payment.id}", requested_at=at(minute), amount=money("10.00")
+    )
+    if acknowledged:
+        payment.attach_gateway_refund(refund.id, f"re_{payment.id}")
+    if failed:
+        payment.abandon_refund(refund.id, reason="declined", at=at(minute))
+    return settled(payment)
+
+
+async def test_payments_with_unsubmitted_refunds_are_found_oldest_first(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    def paid(payment_id: str, minute: float = 0) -> Payment:
+        payment = a_payment(payment_id, "store_a", "order_a", minute=minute)
+        return in_status(payment, PaymentStatus.SUCCEEDED)
+
+    await given(
+        uow_factory,
+        a_store("store_a"),
+        an_order("order_a", "store_a"),
+        with_refund(paid("pay_1_newer", minute=5), 90, acknowledged=False),
+        with_refund(paid("pay_2_older", minute=1), 70, acknowledged=False),
+        with_refund(paid("pay_acknowledged"), 70, acknowledged=True),
+        with_refund(paid("pay_abandoned"), 70, acknowledged=False, failed=True),
+        with_refund(paid("pay_too_recent"), 200, acknowledged=False),
+        paid("pay_no_refund"),
+    )
+
+    async with uow_factory() as uow:
+        found = await uow.payments.with_unsubmitted_refunds(at(120), limit=100)
+        first = await uow.payments.with_unsubmitted_refunds(at(120), limit=1)
+
+    assert ids(found) == ["pay_2_older", "pay_1_newer"]
+    assert ids(first) == ["pay_2_older"]

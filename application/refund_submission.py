@@ -1,0 +1,57 @@
+"""Asking the gateway for a refund already reserved on its payment, and recording the answer."""
+
+from __future__ import annotations
+
+from application.gateway import GatewayError, GatewayUnavailable, PaymentGateway, RefundRequest
+from application.lookups import require_payment
+from application.payments import save_payment
+from application.ports import Clock, UnitOfWorkFactory
+from domain.errors import IllegalTransition
+from domain.payment import Payment
+from domain.refund import Refund
+
+
+def refund_request(payment: Payment, refund: Refund) -> RefundRequest:
+    """What the gateway is asked; the key is the refund's own id, so asking again is safe."""
+    if payment.payment_intent_id is None:
+        raise IllegalTransition("a payment without an intent cannot be refunded")
+    return RefundRequest(
+        payment_intent_id=payment.payment_intent_id,
+        amount=refund.amount,
+        application_fee_refund=refund.platform_fee_refunded,
+        idempotency_key=f"storepay:refund:{refund.id}",
+        reason=refund.reason,
+        metadata={"storepay_refund_id": refund.id, "storepay_payment_id": payment.id},
+    )
+
+
+async def submit_refund(
+    uow_factory: UnitOfWorkFactory,
+    gateway: PaymentGateway,
+    clock: Clock,
+    payment: Payment,
+    refund: Refund,
+) -> Payment:
+    """Submit the refund; a refusal gives its amount back, then is raised.
+
+    If the gateway cannot be reached it may or may not have made the refund: it stays pending
+    and reconciliation asks again with the same key.
+    """
+    try:
+        observation = await gateway.create_refund(refund_request(payment, refund))
+    except GatewayUnavailable:
+        raise
+    except GatewayError as refused:
+        async with uow_factory() as uow:
+            current = await require_payment(uow, payment.store_id, payment.id)
+            current.abandon_refund(refund.id, reason=refused.message, at=clock.now())
+            await save_payment(uow, current)
+            await uow.commit()
+        raise
+    async with uow_factory() as uow:
+        current = await require_payment(uow, payment.store_id, payment.id)
+        current.attach_gateway_refund(refund.id, observation.gateway_refund_id)
+        current.observe_refund(observation)
+        await save_payment(uow, current)
+        await uow.commit()
+    return current
