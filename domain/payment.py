@@ -333,20 +333,8 @@ class Payment:
         refund = self.refund(refund_id)
         if refund.gateway_refund_id is not None:
             raise IllegalTransition(f"refund {refund_id} exists at the gateway; await its report")
-        if refund.status is not RefundStatus.PENDING:
-            return
-        refund.status = RefundStatus.FAILED
-        refund.failure_reason = reason
-        self._record(
-            RefundStatusChanged(
-                occurred_at=at,
-                payment_id=self.id,
-                store_id=self.store_id,
-                refund_id=refund.id,
-                previous=RefundStatus.PENDING,
-                current=RefundStatus.FAILED,
-            )
-        )
+        if refund.status is RefundStatus.PENDING:
+            self._move_refund(refund, RefundStatus.FAILED, reason, at)
         self._settle(at)
 
     # -- observations -------------------------------------------------------------------------
@@ -409,18 +397,8 @@ class Payment:
         if not refund.fee_share_fixed:
             refund.created_at = min(refund.created_at, observation.observed_at)
         if observation.status.rank > refund.status.rank:
-            previous = refund.status
-            refund.status = observation.status
-            refund.failure_reason = observation.failure_reason
-            self._record(
-                RefundStatusChanged(
-                    occurred_at=observation.observed_at,
-                    payment_id=self.id,
-                    store_id=self.store_id,
-                    refund_id=refund.id,
-                    previous=previous,
-                    current=refund.status,
-                )
+            self._move_refund(
+                refund, observation.status, observation.failure_reason, observation.observed_at
             )
         self._settle(observation.observed_at)
 
@@ -471,6 +449,23 @@ class Payment:
     def _imply_success(self, at: datetime) -> None:
         """A refund or a dispute proves the charge succeeded, even before its own report."""
         self.observe_intent(IntentObservation(state=IntentState.SUCCEEDED, observed_at=at))
+
+    def _move_refund(
+        self, refund: Refund, status: RefundStatus, failure_reason: str | None, at: datetime
+    ) -> None:
+        previous = refund.status
+        refund.status = status
+        refund.failure_reason = failure_reason
+        self._record(
+            RefundStatusChanged(
+                occurred_at=at,
+                payment_id=self.id,
+                store_id=self.store_id,
+                refund_id=refund.id,
+                previous=previous,
+                current=status,
+            )
+        )
 
     def _find_refund(self, observation: RefundObservation) -> Refund | None:
         for refund in self.refunds:
