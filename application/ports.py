@@ -112,10 +112,9 @@ class PaymentRepository(Protocol):
         """Payments whose attempt has no final outcome yet, oldest first (for reconciliation)."""
         ...
 
-    async def with_unsubmitted_refunds(
-        self, requested_before: datetime, limit: int
-    ) -> list[Payment]:
-        """Payments with a refund reserved but never acknowledged by the gateway, oldest first."""
+    async def with_pending_refunds(self, requested_before: datetime, limit: int) -> list[Payment]:
+        """Payments with a refund still pending since before ``requested_before``, oldest first:
+        reserved but never acknowledged by the gateway, or acknowledged with no outcome yet."""
         ...
 
     async def save(self, payment: Payment) -> None: ...

@@ -404,11 +404,11 @@ class Payment:
 
     def observe_dispute(self, observation: DisputeObservation) -> None:
         if observation.amount.currency != self.amount_total.currency or (
-            observation.amount > self.amount_total
+            observation.amount > self.amount_total - self.amount_refunded
         ):
             raise ConflictingObservation(
-                f"a dispute of {observation.amount} does not fit payment {self.id} "
-                f"of {self.amount_total}"
+                f"a dispute of {observation.amount} exceeds what the shopper paid and was not "
+                f"refunded on payment {self.id}"
             )
         self._imply_success(observation.observed_at)
         dispute = next((d for d in self.disputes if d.id == observation.dispute_id), None)

@@ -124,13 +124,10 @@ class MemoryPaymentRepository:
             limit=limit,
         )
 
-    async def with_unsubmitted_refunds(
-        self, requested_before: datetime, limit: int
-    ) -> list[Payment]:
+    async def with_pending_refunds(self, requested_before: datetime, limit: int) -> list[Payment]:
         return self._rows.select(
             lambda payment: any(
-                refund.gateway_refund_id is None
-                and refund.status is RefundStatus.PENDING
+                refund.status in (RefundStatus.PENDING, RefundStatus.REQUIRES_ACTION)
                 and refund.created_at < requested_before
                 for refund in payment.refunds
             ),

@@ -315,6 +315,12 @@ class SimulatedGateway:
         await self._emit("charge.refunded", charge.to_stripe())
         return result
 
+    async def retrieve_refund(self, gateway_refund_id: str) -> RefundObservation:
+        refund = self._refunds.get(gateway_refund_id)
+        if refund is None:
+            raise GatewayError(f"No such refund: '{gateway_refund_id}'")
+        return self._refund_observation(refund, self._now())
+
     # -- shoppers and their saved cards -----------------------------------------------------
 
     async def ensure_customer(self, *, email: str, store_id: str) -> str:
@@ -505,11 +511,13 @@ class SimulatedGateway:
         charge = self._charges[intent.latest_charge]
         if charge.disputed:
             raise GatewayError(f"Charge {charge.id} is already disputed")
-        disputed = charge.amount if amount is None else amount
+        # The shopper's bank disputes what the shopper is still out of pocket.
+        left = Money(charge.refundable, charge.amount.currency)
+        disputed = left if amount is None else amount
         if disputed.currency != charge.amount.currency or not (
-            disputed.is_positive and disputed <= charge.amount
+            disputed.is_positive and disputed <= left
         ):
-            raise GatewayError(f"A dispute of {charge.id} takes up to {charge.amount}")
+            raise GatewayError(f"A dispute of {charge.id} takes up to {left}")
         dispute = DisputeRecord(
             id=self._ids("dp"),
             charge=charge.id,

@@ -1,5 +1,6 @@
-"""Heal what webhooks and timeouts left behind: sync payments stuck awaiting an outcome, ask the
-gateway again for refunds it never acknowledged, and retry failed events.
+"""Heal what webhooks and timeouts left behind: sync payments stuck awaiting an outcome and
+refunds stuck pending (submitting again those the gateway never acknowledged), and retry failed
+events.
 
 Run on a schedule (``storepay serve`` does) and on demand (``storepay reconcile``). Each payment
 and each event is handled in its own transaction, so one failure does not hold up the rest.
@@ -11,12 +12,14 @@ import logging
 from dataclasses import dataclass
 
 from application.gateway import PaymentGateway
+from application.lookups import require_payment
 from application.payments import save_payment
 from application.ports import Clock, UnitOfWorkFactory
 from application.refund_submission import submit_refund
 from application.settings import ServiceSettings
 from application.use_cases.handle_gateway_event import EventOutcome, HandleGatewayEvent
-from domain.refund import RefundStatus
+from domain.payment import Payment
+from domain.refund import Refund, RefundStatus
 
 logger = logging.getLogger(__name__)
 MAX_EVENT_ATTEMPTS = 10
@@ -26,7 +29,7 @@ MAX_EVENT_ATTEMPTS = 10
 class ReconcileReport:
     payments_checked: int
     payments_changed: int
-    refunds_resubmitted: int
+    refunds_checked: int
     events_retried: int
     events_recovered: int
     failures: int
@@ -49,12 +52,12 @@ class Reconcile:
 
     async def __call__(self) -> ReconcileReport:
         checked, changed, payment_failures = await self._sync_payments()
-        resubmitted, refund_failures = await self._resubmit_refunds()
+        refunds, refund_failures = await self._settle_refunds()
         retried, recovered, event_failures = await self._retry_events()
         return ReconcileReport(
             payments_checked=checked,
             payments_changed=changed,
-            refunds_resubmitted=resubmitted,
+            refunds_checked=refunds,
             events_retried=retried,
             events_recovered=recovered,
             failures=payment_failures + refund_failures + event_failures,
@@ -85,29 +88,41 @@ class Reconcile:
                 logger.exception("could not sync payment %s", candidate.id)
         return checked, changed, failures
 
-    async def _resubmit_refunds(self) -> tuple[int, int]:
+    async def _settle_refunds(self) -> tuple[int, int]:
+        """Refunds pending too long: submit those the gateway never acknowledged, and ask the
+        gateway where the others stand (their report may have been lost)."""
         cutoff = self._clock.now() - self._settings.stuck_payment_age
         async with self._uow_factory() as uow:
-            payments = await uow.payments.with_unsubmitted_refunds(
+            payments = await uow.payments.with_pending_refunds(
                 cutoff, self._settings.reconcile_batch_size
             )
-        resubmitted = failures = 0
+        settled = failures = 0
         for payment in payments:
-            unsubmitted = [
+            pending = [
                 refund
                 for refund in payment.refunds
-                if refund.gateway_refund_id is None and refund.status is RefundStatus.PENDING
+                if refund.status in (RefundStatus.PENDING, RefundStatus.REQUIRES_ACTION)
+                and refund.created_at < cutoff
             ]
-            for refund in unsubmitted:
+            for refund in pending:
                 try:
-                    await submit_refund(
-                        self._uow_factory, self._gateway, self._clock, payment, refund
-                    )
-                    resubmitted += 1
+                    await self._settle_refund(payment, refund)
+                    settled += 1
                 except Exception:
                     failures += 1
-                    logger.warning("refund %s not resubmitted", refund.id, exc_info=True)
-        return resubmitted, failures
+                    logger.warning("refund %s not settled", refund.id, exc_info=True)
+        return settled, failures
+
+    async def _settle_refund(self, payment: Payment, refund: Refund) -> None:
+        if refund.gateway_refund_id is None:
+            await submit_refund(self._uow_factory, self._gateway, self._clock, payment, refund)
+            return
+        observation = await self._gateway.retrieve_refund(refund.gateway_refund_id)
+        async with self._uow_factory() as uow:
+            current = await require_payment(uow, payment.store_id, payment.id)
+            current.observe_refund(observation)
+            await save_payment(uow, current)
+            await uow.commit()
 
     async def _retry_events(self) -> tuple[int, int, int]:
         async with self._uow_factory() as uow:

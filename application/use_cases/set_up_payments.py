@@ -48,6 +48,9 @@ class SetUpPayments:
             if store.account is None
             else store.account.account_id
         )
+        # A new account pays out on the gateway's default schedule until told the store's; telling
+        # it on every call also heals a push that failed before.
+        await self._gateway.set_payout_schedule(account_id, store.payout_settings.schedule)
         link = await self._links.mint(store.id, account_id)
         return SetUpPaymentsResult(account_id=account_id, onboarding=link, created=created)
 

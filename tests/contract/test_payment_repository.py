@@ -428,7 +428,7 @@ async def test_payments_awaiting_an_outcome_are_the_open_ones_oldest_first(
     assert none_before == []
 
 
-# -- refunds the gateway never acknowledged -----------------------------------------------------
+# -- refunds still pending -----------------------------------------------------------------------
 
 
 def with_refund(
@@ -444,7 +444,7 @@ def with_refund(
     return settled(payment)
 
 
-async def test_payments_with_unsubmitted_refunds_are_found_oldest_first(
+async def test_payments_with_pending_refunds_are_found_oldest_first(
     uow_factory: UnitOfWorkFactory,
 ) -> None:
     def paid(payment_id: str, minute: float = 0) -> Payment:
@@ -461,11 +461,12 @@ async def test_payments_with_unsubmitted_refunds_are_found_oldest_first(
         with_refund(paid("pay_abandoned"), 70, acknowledged=False, failed=True),
         with_refund(paid("pay_too_recent"), 200, acknowledged=False),
         paid("pay_no_refund"),
+        in_status(a_payment("pay_refunded", "store_a", "order_a"), PaymentStatus.REFUNDED),
     )
 
     async with uow_factory() as uow:
-        found = await uow.payments.with_unsubmitted_refunds(at(120), limit=100)
-        first = await uow.payments.with_unsubmitted_refunds(at(120), limit=1)
+        found = await uow.payments.with_pending_refunds(at(120), limit=100)
+        first = await uow.payments.with_pending_refunds(at(120), limit=1)
 
-    assert ids(found) == ["pay_2_older", "pay_1_newer"]
-    assert ids(first) == ["pay_2_older"]
+    assert ids(found) == ["pay_acknowledged", "pay_2_older", "pay_1_newer"]
+    assert ids(first) == ["pay_acknowledged"]

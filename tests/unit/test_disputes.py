@@ -292,3 +292,18 @@ def test_a_dispute_above_the_payment_conflicts_and_changes_nothing() -> None:
     assert payment.disputes == []
     assert payment.status is PaymentStatus.SUCCEEDED
     assert payment.pull_ledger_entries() == []
+
+
+def test_a_dispute_takes_at_most_what_the_shopper_was_not_refunded() -> None:
+    payment = paid_payment()
+    payment.observe_refund(refund_seen("re_1", money("40.00"), RefundStatus.SUCCEEDED, 2))
+    payment.pull_ledger_entries()
+
+    with pytest.raises(ConflictingObservation):
+        payment.observe_dispute(
+            DisputeObservation("dp_1", money("60.01"), DisputeStatus.OPEN, at(3))
+        )
+    payment.observe_dispute(DisputeObservation("dp_1", money("60.00"), DisputeStatus.OPEN, at(3)))
+
+    assert payment.status is PaymentStatus.DISPUTED
+    assert payment.amount_disputed == money("60.00")

@@ -640,6 +640,27 @@ async def test_a_refund_the_bank_returns_is_reported_failed(
     assert failed.observation.failure_reason
 
 
+async def test_a_refund_can_be_looked_up_where_it_stands(
+    gateway: PaymentGateway, driver: GatewayDriver
+) -> None:
+    account_id = await onboarded_account(gateway, driver)
+    intent = await paid_intent(gateway, driver, account_id, REFUND_FAILS)
+    refund = await gateway.create_refund(refund_request(intent.id, "40.00", "1.00"))
+
+    before = await gateway.retrieve_refund(refund.gateway_refund_id)
+    await driver.settle()
+    after = await gateway.retrieve_refund(refund.gateway_refund_id)
+
+    assert before.gateway_refund_id == refund.gateway_refund_id
+    assert before.refund_id == "refund_1"
+    assert before.amount == eur("40.00")
+    assert before.status is refund.status
+    assert after.status is RefundStatus.FAILED
+    assert after.failure_reason
+    with pytest.raises(GatewayError):
+        await gateway.retrieve_refund("re_doesnotexist000000000000")
+
+
 async def test_an_unknown_intent_cannot_be_refunded(gateway: PaymentGateway) -> None:
     with pytest.raises(GatewayError):
         await gateway.create_refund(refund_request("pi_doesnotexist0000000000", "1.00", "0.00"))
