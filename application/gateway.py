@@ -46,9 +46,6 @@ class NewAccount:
     email: str
     country: str
     idempotency_key: str
-    address_line1: str | None = None
-    city: str | None = None
-    postal_code: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,6 +28,12 @@ class DuplicateRecord(Exception):
     ``save`` or ``commit``); nothing of it is stored."""
 
 
+class ConcurrentUpdate(Exception):
+    """Another unit of work committed a change to a record this one is saving; nothing of this
+    one is stored. Running the whole transaction again (see ``application.transactions``)
+    reads the other's change and decides afresh."""
+
+
 @dataclass(frozen=True, slots=True)
 class Page(Generic[T]):
     data: list[T]
@@ -108,8 +114,11 @@ class PaymentRepository(Protocol):
         """Newest first; ``starting_after`` is the id of the last payment of the previous page."""
         ...
 
-    async def awaiting_outcome(self, created_before: datetime, limit: int) -> list[Payment]:
-        """Payments whose attempt has no final outcome yet, oldest first (for reconciliation)."""
+    async def awaiting_outcome(
+        self, created_before: datetime, limit: int, *, after: str | None = None
+    ) -> list[Payment]:
+        """Payments whose attempt has no final outcome yet, oldest first (for reconciliation);
+        ``after`` is the id of the last payment of the previous batch."""
         ...
 
     async def with_pending_refunds(self, requested_before: datetime, limit: int) -> list[Payment]:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from application.gateway import GatewayError, GatewayUnavailable, PaymentGateway, RefundRequest
 from application.lookups import require_payment
 from application.payments import save_payment
 from application.ports import Clock, UnitOfWorkFactory
+from application.transactions import retrying
 from domain.errors import IllegalTransition
 from domain.payment import Payment
 from domain.refund import Refund
@@ -42,16 +45,28 @@ async def submit_refund(
     except GatewayUnavailable:
         raise
     except GatewayError as refused:
-        async with uow_factory() as uow:
-            current = await require_payment(uow, payment.store_id, payment.id)
-            current.abandon_refund(refund.id, reason=refused.message, at=clock.now())
-            await save_payment(uow, current)
-            await uow.commit()
+        reason = refused.message
+
+        def abandon(current: Payment) -> None:
+            current.abandon_refund(refund.id, reason=reason, at=clock.now())
+
+        await retrying(lambda: change_payment(uow_factory, payment, abandon))
         raise
-    async with uow_factory() as uow:
-        current = await require_payment(uow, payment.store_id, payment.id)
+
+    def record(current: Payment) -> None:
         current.attach_gateway_refund(refund.id, observation.gateway_refund_id)
         current.observe_refund(observation)
+
+    return await retrying(lambda: change_payment(uow_factory, payment, record))
+
+
+async def change_payment(
+    uow_factory: UnitOfWorkFactory, payment: Payment, change: Callable[[Payment], None]
+) -> Payment:
+    """One transaction: load the payment afresh, change it, save it with its order and ledger."""
+    async with uow_factory() as uow:
+        current = await require_payment(uow, payment.store_id, payment.id)
+        change(current)
         await save_payment(uow, current)
         await uow.commit()
     return current

@@ -24,6 +24,18 @@ def hash_api_key(api_key: str) -> str:
     return hashlib.sha256(api_key.encode("utf-8")).hexdigest()
 
 
+@dataclass(frozen=True, slots=True)
+class PostalAddress:
+    line1: str | None = None
+    city: str | None = None
+    postal_code: str | None = None
+
+    def __post_init__(self) -> None:
+        for part in (self.line1, self.city, self.postal_code):
+            if part is not None and not 1 <= len(part.strip()) <= 200:
+                raise InvalidStore("an address part is 1 to 200 characters")
+
+
 @dataclass(eq=False)
 class Store:
     id: str
@@ -37,6 +49,7 @@ class Store:
     payout_settings: PayoutSettings
     business_phone: str | None = None
     account: ConnectedAccount | None = None
+    address: PostalAddress | None = None
 
     @classmethod
     def open(
@@ -87,6 +100,15 @@ class Store:
     @property
     def needs_onboarding(self) -> bool:
         return self.account is None or self.account.needs_onboarding
+
+    def move_to(self, address: PostalAddress) -> None:
+        """Keep the store's postal address on its record; each part given replaces the old."""
+        old = self.address or PostalAddress()
+        self.address = PostalAddress(
+            line1=address.line1 if address.line1 is not None else old.line1,
+            city=address.city if address.city is not None else old.city,
+            postal_code=address.postal_code if address.postal_code is not None else old.postal_code,
+        )
 
     def rotate_api_key(self, api_key_hash: str) -> None:
         self.api_key_hash = api_key_hash

@@ -1,9 +1,9 @@
 """In-memory storage with real transactions: for tests, scenarios and the demo."""
 
-from application.ports import DuplicateRecord
+from application.ports import ConcurrentUpdate, DuplicateRecord
 
 from .database import MemoryDatabase
-from .table import ConcurrentUpdate, MissingRecord
+from .table import MissingRecord
 from .unit_of_work import MemoryUnitOfWork, MemoryUnitOfWorkFactory
 
 __all__ = [

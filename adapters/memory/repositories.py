@@ -117,9 +117,17 @@ class MemoryPaymentRepository:
         found = self._rows.select(wanted, order_by=_newest, descending=True, limit=limit + 1)
         return Page(data=found[:limit], has_more=len(found) > limit)
 
-    async def awaiting_outcome(self, created_before: datetime, limit: int) -> list[Payment]:
+    async def awaiting_outcome(
+        self, created_before: datetime, limit: int, *, after: str | None = None
+    ) -> list[Payment]:
+        previous = None if after is None else self._rows.get(after)
+        later_than = None if previous is None else _newest(previous)
         return self._rows.select(
-            lambda payment: payment.status.is_open and payment.created_at < created_before,
+            lambda payment: (
+                payment.status.is_open
+                and payment.created_at < created_before
+                and (later_than is None or _newest(payment) > later_than)
+            ),
             order_by=_newest,
             limit=limit,
         )

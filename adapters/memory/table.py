@@ -14,17 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Generic, TypeVar
 
-from application.ports import DuplicateRecord
+from application.ports import ConcurrentUpdate, DuplicateRecord
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 Ordering = tuple[datetime, str]  # a time, then an id to break ties
 
 ABSENT = 0  # the version of a row that does not exist
-
-
-class ConcurrentUpdate(Exception):
-    """Another unit of work committed a change to a row this one changed; nothing was committed."""
 
 
 class MissingRecord(LookupError):

@@ -150,12 +150,7 @@ class SimulatedGateway:
             email=request.email,
             country=country,
             created=now,
-            address={
-                "line1": request.address_line1,
-                "city": request.city,
-                "postal_code": request.postal_code,
-                "country": country,
-            },
+            address={"country": country},
         )
         self._accounts[account.id] = account
         result = GatewayAccount(account.id, account.snapshot(now))

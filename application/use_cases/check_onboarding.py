@@ -24,6 +24,8 @@ class CheckOnboarding:
             store = await require_store(uow, store_id)
         if store.account is None:
             raise PaymentsNotSetUp("this store has not set up payments yet")
+        if store.account.deauthorized_at is not None:
+            return store  # disconnected: the gateway no longer answers for the account
         account = await self._gateway.retrieve_account(store.account.account_id)
         async with self._uow_factory() as uow:
             store = await require_store(uow, store_id)

@@ -16,7 +16,9 @@ from application.errors import (
 )
 from application.gateway import GatewayIntent, IntentRequest, PaymentGateway
 from application.lookups import require_order, require_store
+from application.payments import save_payment
 from application.ports import Clock, DuplicateRecord, IdGenerator, UnitOfWork, UnitOfWorkFactory
+from application.transactions import retrying
 from domain.currency import Currency
 from domain.email import normalise_email
 from domain.fees import FeeBreakdown
@@ -71,14 +73,13 @@ class CreatePaymentIntent:
         customer_id = await self._customer(store, order, command.save_payment_method)
         breakdown = store.fee_policy.breakdown(order.amount)
         attempt = order.payment_attempts + 1
-        payment_id = self._ids.new_id("pay_")
         intent = await self._gateway.create_payment_intent(
             IntentRequest(
                 amount=order.amount,
                 application_fee=breakdown.platform_fee,
                 destination_account=account_id,
-                # Derived from the order and its attempt: concurrent or retried calls for the
-                # same attempt get the same intent from the gateway.
+                # Derived from the order and its attempt, with a request that is the same on every
+                # call for that attempt: concurrent or retried calls get the same intent.
                 idempotency_key=f"storepay:order:{order.id}:attempt:{attempt}",
                 receipt_email=order.customer_email,
                 customer_id=customer_id,
@@ -87,12 +88,11 @@ class CreatePaymentIntent:
                     **command.metadata,
                     "storepay_store_id": store.id,
                     "storepay_order_id": order.id,
-                    "storepay_payment_id": payment_id,
                     "storepay_order_reference": order.reference,
                 },
             )
         )
-        payment = await self._record(store, order, intent, payment_id, breakdown, attempt)
+        payment = await self._record(store, order, intent, breakdown, attempt)
         return await self._answer(payment, intent)
 
     async def _checked(self, uow: UnitOfWork, command: IntentForOrder) -> tuple[Store, Order, str]:
@@ -141,38 +141,47 @@ class CreatePaymentIntent:
         store: Store,
         order: Order,
         intent: GatewayIntent,
-        payment_id: str,
         breakdown: FeeBreakdown,
         attempt: int,
     ) -> Payment:
-        payment = Payment.start(
-            payment_id=payment_id,
-            store_id=store.id,
-            order_id=order.id,
-            breakdown=breakdown,
-            created_at=self._clock.now(),
-        )
-        payment.attach_intent(intent.id)
-        payment.observe_intent(intent.observation)
         try:
-            async with self._uow_factory() as uow:
-                order = await require_order(uow, store.id, order.id)
-                if order.payment_attempts >= attempt:
-                    raise DuplicateRecord("the attempt was recorded by a concurrent call")
-                order.payment_attempts = attempt
-                order.follow(payment)
-                await uow.payments.add(payment)
-                await uow.orders.save(order)
-                await uow.ledger.add(payment.pull_ledger_entries())
-                payment.pull_events()
-                await uow.commit()
-                return payment
+            return await retrying(
+                lambda: self._record_once(store.id, order.id, intent, breakdown, attempt)
+            )
         except DuplicateRecord:
             async with self._uow_factory() as uow:
                 recorded = await uow.payments.by_intent_id(intent.id)
             if recorded is None:
                 raise NotFound("the order's payment changed meanwhile; try again") from None
             return recorded
+
+    async def _record_once(
+        self,
+        store_id: str,
+        order_id: str,
+        intent: GatewayIntent,
+        breakdown: FeeBreakdown,
+        attempt: int,
+    ) -> Payment:
+        payment = Payment.start(
+            payment_id=self._ids.new_id("pay_"),
+            store_id=store_id,
+            order_id=order_id,
+            breakdown=breakdown,
+            created_at=self._clock.now(),
+        )
+        payment.attach_intent(intent.id)
+        payment.observe_intent(intent.observation)
+        async with self._uow_factory() as uow:
+            order = await require_order(uow, store_id, order_id)
+            if order.payment_attempts >= attempt:
+                raise DuplicateRecord("the attempt was recorded by a concurrent call")
+            order.payment_attempts = attempt
+            await uow.orders.save(order)
+            await uow.payments.add(payment)
+            await save_payment(uow, payment)
+            await uow.commit()
+            return payment
 
     async def _answer(
         self, payment: Payment, intent: GatewayIntent | None = None

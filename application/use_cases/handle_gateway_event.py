@@ -26,6 +26,7 @@ from application.gateway import (
 )
 from application.payments import save_payment
 from application.ports import Clock, InboxEvent, InboxStatus, UnitOfWork, UnitOfWorkFactory
+from application.transactions import retrying
 from application.use_cases.list_payment_methods import saved_method
 from domain.payment import Payment
 from domain.store import Store
@@ -56,25 +57,26 @@ class HandleGatewayEvent:
 
     async def apply(self, event: GatewayEvent, payload: bytes, *, connect: bool) -> EventOutcome:
         try:
-            async with self._uow_factory() as uow:
-                record = await self._claim(uow, event, payload, connect)
-                if record is None:
-                    return EventOutcome.DUPLICATE
-                outcome = await self._apply(uow, event)
-                record.attempts += 1
-                record.status = (
-                    InboxStatus.IGNORED
-                    if outcome is EventOutcome.IGNORED
-                    else InboxStatus.PROCESSED
-                )
-                record.last_error = None
-                record.processed_at = self._clock.now()
-                await uow.inbox.save(record)
-                await uow.commit()
-                return outcome
+            return await retrying(lambda: self._apply_once(event, payload, connect))
         except Exception as error:
             await self._record_failure(event, payload, connect, error)
             raise
+
+    async def _apply_once(self, event: GatewayEvent, payload: bytes, connect: bool) -> EventOutcome:
+        async with self._uow_factory() as uow:
+            record = await self._claim(uow, event, payload, connect)
+            if record is None:
+                return EventOutcome.DUPLICATE
+            outcome = await self._apply(uow, event)
+            record.attempts += 1
+            record.status = (
+                InboxStatus.IGNORED if outcome is EventOutcome.IGNORED else InboxStatus.PROCESSED
+            )
+            record.last_error = None
+            record.processed_at = self._clock.now()
+            await uow.inbox.save(record)
+            await uow.commit()
+            return outcome
 
     async def _claim(
         self, uow: UnitOfWork, event: GatewayEvent, payload: bytes, connect: bool

@@ -12,11 +12,10 @@ import logging
 from dataclasses import dataclass
 
 from application.gateway import PaymentGateway
-from application.lookups import require_payment
-from application.payments import save_payment
 from application.ports import Clock, UnitOfWorkFactory
-from application.refund_submission import submit_refund
+from application.refund_submission import change_payment, submit_refund
 from application.settings import ServiceSettings
+from application.transactions import retrying
 from application.use_cases.handle_gateway_event import EventOutcome, HandleGatewayEvent
 from domain.payment import Payment
 from domain.refund import Refund, RefundStatus
@@ -64,29 +63,37 @@ class Reconcile:
         )
 
     async def _sync_payments(self) -> tuple[int, int, int]:
+        """Every payment awaiting an outcome, batch by batch: abandoned checkouts stay open for
+        ever, so a run that stopped at the first batch would never reach a payment behind them."""
         cutoff = self._clock.now() - self._settings.stuck_payment_age
-        async with self._uow_factory() as uow:
-            stuck = await uow.payments.awaiting_outcome(cutoff, self._settings.reconcile_batch_size)
         checked = changed = failures = 0
-        for candidate in stuck:
-            if candidate.payment_intent_id is None:
-                continue
-            checked += 1
-            try:
-                intent = await self._gateway.retrieve_payment_intent(candidate.payment_intent_id)
-                async with self._uow_factory() as uow:
-                    payment = await uow.payments.by_intent_id(candidate.payment_intent_id)
-                    if payment is None:
-                        continue
-                    before = payment.status
-                    payment.observe_intent(intent.observation)
-                    await save_payment(uow, payment)
-                    await uow.commit()
-                changed += payment.status is not before
-            except Exception:
-                failures += 1
-                logger.exception("could not sync payment %s", candidate.id)
-        return checked, changed, failures
+        after: str | None = None
+        while True:
+            async with self._uow_factory() as uow:
+                batch = await uow.payments.awaiting_outcome(
+                    cutoff, self._settings.reconcile_batch_size, after=after
+                )
+            if not batch:
+                return checked, changed, failures
+            after = batch[-1].id
+            for candidate in batch:
+                if candidate.payment_intent_id is None:
+                    continue
+                checked += 1
+                try:
+                    changed += await self._sync(candidate, candidate.payment_intent_id)
+                except Exception:
+                    failures += 1
+                    logger.exception("could not sync payment %s", candidate.id)
+
+    async def _sync(self, payment: Payment, payment_intent_id: str) -> bool:
+        intent = await self._gateway.retrieve_payment_intent(payment_intent_id)
+
+        def observe(current: Payment) -> None:
+            current.observe_intent(intent.observation)
+
+        synced = await retrying(lambda: change_payment(self._uow_factory, payment, observe))
+        return synced.status is not payment.status
 
     async def _settle_refunds(self) -> tuple[int, int]:
         """Refunds pending too long: submit those the gateway never acknowledged, and ask the
@@ -118,11 +125,11 @@ class Reconcile:
             await submit_refund(self._uow_factory, self._gateway, self._clock, payment, refund)
             return
         observation = await self._gateway.retrieve_refund(refund.gateway_refund_id)
-        async with self._uow_factory() as uow:
-            current = await require_payment(uow, payment.store_id, payment.id)
+
+        def observe(current: Payment) -> None:
             current.observe_refund(observation)
-            await save_payment(uow, current)
-            await uow.commit()
+
+        await retrying(lambda: change_payment(self._uow_factory, payment, observe))
 
     async def _retry_events(self) -> tuple[int, int, int]:
         async with self._uow_factory() as uow:

@@ -15,6 +15,7 @@ from application.lookups import require_payment
 from application.payments import save_payment
 from application.ports import Clock, IdempotencyRecord, IdGenerator, UnitOfWork, UnitOfWorkFactory
 from application.refund_submission import submit_refund
+from application.transactions import retrying
 from domain.money import Money
 from domain.payment import Payment
 from domain.refund import Refund, RefundReason
@@ -50,10 +51,24 @@ class RefundPayment:
 
     async def __call__(self, command: RefundOrder) -> RefundMade:
         reason = None if command.reason is None else _reason(command.reason)
+        reserved, replayed = await retrying(lambda: self._reserve(command, reason))
+        if replayed:
+            return reserved
+        payment, refund = reserved.payment, reserved.refund
+        # The refund is reserved before the gateway is asked, so two concurrent refunds can never
+        # together take more than is left.
+        payment = await submit_refund(
+            self._uow_factory, self._gateway, self._clock, payment, refund
+        )
+        return RefundMade(payment=payment, refund=payment.refund(refund.id))
+
+    async def _reserve(
+        self, command: RefundOrder, reason: RefundReason | None
+    ) -> tuple[RefundMade, bool]:
         async with self._uow_factory() as uow:
             replay = await self._replay(uow, command)
             if replay is not None:
-                return replay
+                return replay, True
             payment = await require_payment(uow, command.store_id, command.payment_id)
             amount = (
                 None
@@ -78,12 +93,7 @@ class RefundPayment:
                     )
                 )
             await uow.commit()
-        # The refund is reserved before the gateway is asked, so two concurrent refunds can never
-        # together take more than is left.
-        payment = await submit_refund(
-            self._uow_factory, self._gateway, self._clock, payment, refund
-        )
-        return RefundMade(payment=payment, refund=payment.refund(refund.id))
+            return RefundMade(payment=payment, refund=refund), False
 
     async def _replay(self, uow: UnitOfWork, command: RefundOrder) -> RefundMade | None:
         if command.idempotency_key is None:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from application.gateway import NewAccount, OnboardingLink, PaymentGateway
+from application.gateway import GatewayAccount, NewAccount, OnboardingLink, PaymentGateway
 from application.lookups import require_store
 from application.onboarding_links import OnboardingLinks
 from application.ports import Clock, UnitOfWorkFactory
-from domain.store import Store
+from application.transactions import retrying
+from domain.store import PostalAddress, Store
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,13 +41,11 @@ class SetUpPayments:
         self._clock = clock
 
     async def __call__(self, command: PaymentSetup) -> SetUpPaymentsResult:
-        async with self._uow_factory() as uow:
-            store = await require_store(uow, command.store_id)
+        address = PostalAddress(command.address_line1, command.city, command.postal_code)
+        store = await retrying(lambda: self._remember_address(command.store_id, address))
         created = store.account is None
         account_id = (
-            await self._create_account(store, command)
-            if store.account is None
-            else store.account.account_id
+            await self._create_account(store) if store.account is None else store.account.account_id
         )
         # A new account pays out on the gateway's default schedule until told the store's; telling
         # it on every call also heals a push that failed before.
@@ -54,9 +53,19 @@ class SetUpPayments:
         link = await self._links.mint(store.id, account_id)
         return SetUpPaymentsResult(account_id=account_id, onboarding=link, created=created)
 
-    async def _create_account(self, store: Store, command: PaymentSetup) -> str:
-        # The idempotency key is the store's: however often or concurrently this runs, the
-        # gateway creates one account for the store, ever.
+    async def _remember_address(self, store_id: str, address: PostalAddress) -> Store:
+        async with self._uow_factory() as uow:
+            store = await require_store(uow, store_id)
+            if address != PostalAddress():
+                # The hosted onboarding collects the legal address; this is the store's record.
+                store.move_to(address)
+                await uow.stores.save(store)
+                await uow.commit()
+            return store
+
+    async def _create_account(self, store: Store) -> str:
+        # The key is the store's and the request holds only what never changes for it: however
+        # often or concurrently this runs, the gateway creates one account for the store, ever.
         account = await self._gateway.create_account(
             NewAccount(
                 store_id=store.id,
@@ -64,13 +73,13 @@ class SetUpPayments:
                 email=store.business_email,
                 country=store.country,
                 idempotency_key=f"storepay:store:{store.id}:account",
-                address_line1=command.address_line1,
-                city=command.city,
-                postal_code=command.postal_code,
             )
         )
+        return await retrying(lambda: self._record_account(store.id, account))
+
+    async def _record_account(self, store_id: str, account: GatewayAccount) -> str:
         async with self._uow_factory() as uow:
-            store = await require_store(uow, store.id)
+            store = await require_store(uow, store_id)
             connected = store.account
             if connected is None:
                 connected = store.connect(account.account_id, self._clock.now())

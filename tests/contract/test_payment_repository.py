@@ -421,10 +421,14 @@ async def test_payments_awaiting_an_outcome_are_the_open_ones_oldest_first(
         awaiting = await uow.payments.awaiting_outcome(at(10), limit=100)
         first_two = await uow.payments.awaiting_outcome(at(10), limit=2)
         none_before = await uow.payments.awaiting_outcome(at(1), limit=100)
+        next_two = await uow.payments.awaiting_outcome(at(10), limit=2, after="pay_b")
+        after_last = await uow.payments.awaiting_outcome(at(10), limit=2, after="pay_processing")
 
     assert ids(awaiting) == ["pay_action", "pay_b", "pay_failed", "pay_pending", "pay_processing"]
     assert [payment.status.is_open for payment in awaiting] == [True] * 5
     assert ids(first_two) == ["pay_action", "pay_b"]
+    assert ids(next_two) == ["pay_failed", "pay_pending"]
+    assert after_last == []
     assert none_before == []
 
 

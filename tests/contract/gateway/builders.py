@@ -34,9 +34,6 @@ def new_account(
         email=f"owner@{store_id}.example.com",
         country="LU",
         idempotency_key=key or f"account-{store_id}",
-        address_line1="1 Rue du Marché",
-        city="Luxembourg",
-        postal_code="L-1111",
     )
 
 

@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from application.use_cases.set_up_payments import PaymentSetup
+from domain.account import AccountStatus
+from domain.errors import DomainError
+
+from .system import System, later
+
+pytestmark = pytest.mark.anyio
+
+
+async def begin_onboarding(system: System) -> tuple[str, str, str]:
+    store = (await system.open_store()).store
+    setup = await system.use_cases.set_up_payments(PaymentSetup(store.id))
+    return_url = system.gateway.latest_onboarding_link(setup.account_id).return_url
+    return store.id, setup.account_id, parse_qs(urlsplit(return_url).query)["token"][0]
+
+
+async def test_an_unfinished_onboarding_reads_as_pending(system: System) -> None:
+    store_id, _, token = await begin_onboarding(system)
+
+    store = await system.use_cases.check_onboarding(store_id, token)
+
+    assert store.account_status is AccountStatus.PENDING
+    assert store.needs_onboarding
+    assert not store.accepts_payments
+
+
+async def test_the_gateway_is_asked_even_when_its_webhook_has_not_arrived(held: System) -> None:
+    store_id, account_id, token = await begin_onboarding(held)
+    await held.gateway.complete_onboarding(account_id)
+    assert (await held.use_cases.get_store(store_id)).account_status is AccountStatus.PENDING
+
+    store = await held.use_cases.check_onboarding(store_id, token)
+
+    assert store.account_status is AccountStatus.ACTIVE
+    assert store.accepts_payments
+    assert not store.needs_onboarding
+    stored = await held.use_cases.get_store(store_id)
+    assert stored.account_status is AccountStatus.ACTIVE
+
+
+async def test_the_late_webhook_changes_nothing_after_the_check(held: System) -> None:
+    store_id, account_id, token = await begin_onboarding(held)
+    await held.gateway.complete_onboarding(account_id)
+    await held.use_cases.check_onboarding(store_id, token)
+
+    await held.release_all()
+
+    stored = await held.use_cases.get_store(store_id)
+    assert stored.account_status is AccountStatus.ACTIVE
+    assert held.gateway.failed_deliveries == []
+
+
+async def test_an_expired_token_is_refused(system: System) -> None:
+    store_id, _, token = await begin_onboarding(system)
+    later(system, hours=24, seconds=1)
+    before = system.stored()
+
+    with pytest.raises(DomainError) as refused:
+        await system.use_cases.check_onboarding(store_id, token)
+
+    assert refused.value.code == "invalid_onboarding_token"
+    assert system.stored() == before
+
+
+async def test_a_forged_or_foreign_token_is_refused(system: System) -> None:
+    store_id, _, token = await begin_onboarding(system)
+    other_id, _, other_token = await begin_onboarding(system)
+
+    for store, forged in ((store_id, other_token), (other_id, token), (store_id, "1.abc")):
+        with pytest.raises(DomainError) as refused:
+            await system.use_cases.check_onboarding(store, forged)
+        assert refused.value.code == "invalid_onboarding_token"
+
+
+async def test_a_store_without_an_account_has_not_set_up_payments(system: System) -> None:
+    store = (await system.open_store()).store
+    token = system.signer.sign(f"onboarding:{store.id}", datetime(2030, 1, 1, tzinfo=UTC))
+
+    with pytest.raises(DomainError) as refused:
+        await system.use_cases.check_onboarding(store.id, token)
+
+    assert refused.value.code == "payments_not_set_up"
+
+
+async def test_a_store_that_disconnected_reads_as_inactive(system: System) -> None:
+    store_id, account_id, token = await begin_onboarding(system)
+    await system.gateway.complete_onboarding(account_id)
+    await system.gateway.deauthorize(account_id)
+
+    store = await system.use_cases.check_onboarding(store_id, token)
+
+    assert store.account_status is AccountStatus.INACTIVE
+    assert not store.accepts_payments
