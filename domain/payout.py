@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from datetime import datetime
 
 from domain.currency import Currency
 from domain.errors import InvalidPayoutSettings
@@ -59,6 +60,25 @@ class PayoutSchedule:
             raise InvalidPayoutSettings(
                 f"{interval!r} is not a payout schedule (choose {choices})"
             ) from None
+
+
+@dataclass(frozen=True, slots=True)
+class PayoutReport:
+    """The gateway's report of a payout to the store's bank: ``paid`` or ``failed``."""
+
+    payout_id: str
+    amount: Money
+    status: str
+    reported_at: datetime
+    failure_code: str | None = None
+
+    def outranks(self, other: PayoutReport) -> bool:
+        """The later report wins, whatever order reports arrive in."""
+        return (self.reported_at, self.payout_id, self.status) > (
+            other.reported_at,
+            other.payout_id,
+            other.status,
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from domain.email import normalise_email
 from domain.errors import IllegalTransition, InvalidStore
 from domain.fees import FeePolicy, Percentage
 from domain.money import Money
-from domain.payout import PayoutSchedule, PayoutSettings
+from domain.payout import PayoutReport, PayoutSchedule, PayoutSettings
 
 _COUNTRY = re.compile(r"[A-Za-z]{2}")
 _PHONE = re.compile(r"\+?[0-9 ().-]{4,30}")
@@ -50,6 +50,7 @@ class Store:
     business_phone: str | None = None
     account: ConnectedAccount | None = None
     address: PostalAddress | None = None
+    last_payout: PayoutReport | None = None
 
     @classmethod
     def open(
@@ -109,6 +110,11 @@ class Store:
             city=address.city if address.city is not None else old.city,
             postal_code=address.postal_code if address.postal_code is not None else old.postal_code,
         )
+
+    def record_payout(self, report: PayoutReport) -> None:
+        """Keep the latest payout report, so the store can see its money arrive (or not)."""
+        if self.last_payout is None or report.outranks(self.last_payout):
+            self.last_payout = report
 
     def rotate_api_key(self, api_key_hash: str) -> None:
         self.api_key_hash = api_key_hash

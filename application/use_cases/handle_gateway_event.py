@@ -29,6 +29,7 @@ from application.ports import Clock, InboxEvent, InboxStatus, UnitOfWork, UnitOf
 from application.transactions import retrying
 from application.use_cases.list_payment_methods import saved_method
 from domain.payment import Payment
+from domain.payout import PayoutReport
 from domain.store import Store
 
 logger = logging.getLogger(__name__)
@@ -150,14 +151,16 @@ class HandleGatewayEvent:
             await uow.stores.save(store)
         elif isinstance(event, PayoutEvent):
             store = await self._store(uow, event)
-            logger.info(
-                "payout %s of %s to store %s: %s%s",
-                event.payout_id,
-                event.amount,
-                store.id,
-                event.status,
-                f" ({event.failure_code})" if event.failure_code else "",
+            store.record_payout(
+                PayoutReport(
+                    payout_id=event.payout_id,
+                    amount=event.amount,
+                    status=event.status,
+                    reported_at=event.created_at,
+                    failure_code=event.failure_code,
+                )
             )
+            await uow.stores.save(store)
         elif isinstance(event, PaymentMethodEvent):
             await self._apply_payment_method(uow, event)
         else:

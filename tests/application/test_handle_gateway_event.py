@@ -13,6 +13,7 @@ from application.use_cases.set_up_payments import PaymentSetup
 from domain.account import AccountStatus
 from domain.money import Money
 from domain.payment import Payment, PaymentStatus
+from domain.payout import PayoutReport
 from domain.store import Store
 
 from .system import DECLINED, SHOPPER, SUCCEEDS, DatabaseDown, System, later
@@ -378,8 +379,20 @@ async def test_payouts_are_acknowledged(
     finished = system.events_of_type("payout.paid" if failure_code is None else "payout.failed")[0]
     assert inbox(system, created["id"]).status is InboxStatus.IGNORED
     assert inbox(system, finished["id"]).status is InboxStatus.PROCESSED
-    assert without_inbox(system.stored()) == without_inbox(before)
     assert system.gateway.failed_deliveries == []
+    reported = await system.use_cases.get_store(store.id)
+    assert reported.last_payout == PayoutReport(
+        payout_id=finished["data"]["object"]["id"],
+        amount=Money.of(5000, "EUR"),
+        status="paid" if failure_code is None else "failed",
+        reported_at=system.clock.now(),
+        failure_code=failure_code,
+    )
+    after = without_inbox(system.stored())
+    unchanged = without_inbox(before)
+    assert {name: after[name] for name in after if name != "stores"} == {
+        name: unchanged[name] for name in unchanged if name != "stores"
+    }
 
 
 async def test_a_payout_of_an_unknown_account_fails(held: System) -> None:

@@ -10,7 +10,7 @@ from domain.email import normalise_email
 from domain.errors import IllegalTransition, InvalidEmail, InvalidStore
 from domain.fees import FeePolicy, Percentage
 from domain.money import Money
-from domain.payout import PayoutInterval
+from domain.payout import PayoutInterval, PayoutReport
 from domain.store import PostalAddress, Store, hash_api_key
 
 OPENED = datetime(2026, 11, 27, 9, tzinfo=UTC)
@@ -106,3 +106,18 @@ def test_fees_are_set_in_the_stores_currency_only() -> None:
 def test_only_e_mail_addresses_are_e_mail_addresses(email: object) -> None:
     with pytest.raises(InvalidEmail):
         normalise_email(email)  # type: ignore[arg-type]
+
+
+def test_the_latest_payout_report_is_kept_whatever_order_reports_arrive_in() -> None:
+    earlier = PayoutReport("po_1", Money.of(5000, "EUR"), "paid", OPENED)
+    later = PayoutReport(
+        "po_2", Money.of(700, "EUR"), "failed", OPENED.replace(hour=10), "account_closed"
+    )
+    in_order, reversed_order = a_store(), a_store()
+
+    for report in (earlier, later, earlier):
+        in_order.record_payout(report)
+    for report in (later, earlier):
+        reversed_order.record_payout(report)
+
+    assert in_order.last_payout == reversed_order.last_payout == later
