@@ -92,9 +92,7 @@ class Order:
 
     @property
     def is_paid(self) -> bool:
-        return self.payment_status is not OrderPaymentStatus.PENDING and (
-            self.payment_status is not OrderPaymentStatus.FAILED
-        )
+        return self.payment_status not in (OrderPaymentStatus.PENDING, OrderPaymentStatus.FAILED)
 
     def follow(self, payment: Payment) -> None:
         """Take the payment status of the order's payment, in the same transaction."""
