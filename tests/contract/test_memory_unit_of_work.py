@@ -1,8 +1,8 @@
 """What the memory adapter adds to the contract: its rule for conflicting writes.
 
 Two units of work that change the same row: the first to commit wins, the second commit raises
-ConcurrentUpdate and commits nothing. The SQL adapters lock rows instead (the second waits), so
-these tests run on the memory adapter only.
+ConcurrentUpdate and commits nothing. The SQL adapters follow the same rule with version columns
+(tests/contract/test_concurrent_updates.py); these tests pin down the memory adapter's details.
 """
 
 from __future__ import annotations

@@ -1,0 +1,18 @@
+"""Storage in SQL databases: SQLite (embedded) and PostgreSQL, schemas made by Alembic."""
+
+from application.ports import ConcurrentUpdate, DuplicateRecord
+
+from .engine import create_engine
+from .migrations import upgrade
+from .transaction import MissingRecord
+from .unit_of_work import SqlUnitOfWork, SqlUnitOfWorkFactory
+
+__all__ = [
+    "ConcurrentUpdate",
+    "DuplicateRecord",
+    "MissingRecord",
+    "SqlUnitOfWork",
+    "SqlUnitOfWorkFactory",
+    "create_engine",
+    "upgrade",
+]

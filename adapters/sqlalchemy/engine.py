@@ -1,0 +1,47 @@
+"""Async engines for SQLite (the embedded default) and PostgreSQL.
+
+SQLite: WAL so readers never wait for the writer, a busy timeout so writers queue instead of
+failing, foreign keys on, and transactions begun by SQLAlchemy rather than by the driver (the
+driver's own implicit BEGIN would defeat savepoints and ``BEGIN IMMEDIATE``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+BUSY_TIMEOUT_MS = 30_000
+_IMMEDIATE = "storepay.begin_immediate"
+
+
+def create_engine(database_url: str, **options: Any) -> AsyncEngine:
+    """An engine for ``database_url`` (``sqlite+aiosqlite:///path`` or ``postgresql+asyncpg://``)."""
+    engine = create_async_engine(database_url, **options)
+    if make_url(database_url).get_backend_name() == "sqlite":
+        _configure_sqlite(engine)
+    return engine
+
+
+def begin_immediately(connection: AsyncConnection) -> None:
+    """Make the connection's next transaction a write transaction from the start (SQLite)."""
+    connection.info[_IMMEDIATE] = True
+
+
+def _configure_sqlite(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        immediate = connection.info.pop(_IMMEDIATE, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")

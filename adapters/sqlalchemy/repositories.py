@@ -1,0 +1,551 @@
+"""The repositories of application.ports over one SQL transaction."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Hashable, Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from application.ports import ConcurrentUpdate, IdempotencyRecord, InboxEvent, InboxStatus, Page
+from domain.currency import Currency
+from domain.ledger import LedgerEntry
+from domain.order import Order
+from domain.payment import Payment, PaymentStatus
+from domain.payment_method import SavedPaymentMethod
+from domain.refund import RefundStatus
+from domain.store import Store
+
+from . import mapping
+from .tables import (
+    connected_accounts,
+    disputes,
+    gateway_customers,
+    idempotency_records,
+    inbox_events,
+    ledger_entries,
+    orders,
+    payment_methods,
+    payments,
+    refunds,
+    stores,
+)
+from .transaction import Key, MissingRecord, Transaction
+
+_OPEN = [status.value for status in PaymentStatus if status.is_open]
+_REFUND_PENDING = [RefundStatus.PENDING.value, RefundStatus.REQUIRES_ACTION.value]
+
+
+class _Versioned:
+    """Saving a row only if nobody changed it since this transaction read it."""
+
+    def __init__(self, transaction: Transaction, table: sa.Table, key_column: str) -> None:
+        self._tx = transaction
+        self._table = table
+        self._key_column = table.c[key_column]
+
+    def _key(self, key: Hashable) -> Key:
+        return self._table.name, key
+
+    def _added(self, key: Hashable) -> None:
+        self._tx.versions[self._key(key)] = 1
+
+    def _saw(self, key: Hashable, version: int) -> None:
+        self._tx.saw(self._key(key), version)
+
+    async def _insert(self, key: Hashable, values: dict[str, Any], *also: sa.Executable) -> None:
+        self._added(key)
+
+        async def write(connection: AsyncConnection) -> None:
+            await connection.execute(sa.insert(self._table).values(**values, version=1))
+            for statement in also:
+                await connection.execute(statement)
+
+        await self._tx.write(self._key(key), write)
+
+    async def _update(self, key: Hashable, values: dict[str, Any], *also: sa.Executable) -> None:
+        """Write ``values`` over the row at ``key``, then run ``also``."""
+        versions = self._tx.versions
+        read = versions.get(self._key(key))
+        if read is None:
+            connection = await self._tx.reading(self._key(key))
+            read = await connection.scalar(
+                sa.select(self._table.c.version).where(self._key_column == key)
+            )
+            if read is None:
+                raise MissingRecord(f"no {self._table.name} row {key!r} to save")
+        versions[self._key(key)] = read + 1
+        table, key_column = self._table, self._key_column
+
+        async def write(connection: AsyncConnection) -> None:
+            result = await connection.execute(
+                sa.update(table)
+                .where(key_column == key, table.c.version == read)
+                .values(**values, version=read + 1)
+            )
+            if result.rowcount != 1:
+                raise ConcurrentUpdate(
+                    f"{table.name} row {key!r} was changed by another unit of work"
+                )
+            for statement in also:
+                await connection.execute(statement)
+
+        await self._tx.write(self._key(key), write)
+
+
+class SqlStoreRepository(_Versioned):
+    def __init__(self, transaction: Transaction) -> None:
+        super().__init__(transaction, stores, "id")
+
+    async def add(self, store: Store) -> None:
+        await self._insert(store.id, mapping.store_values(store), *self._account_writes(store))
+
+    async def get(self, store_id: str) -> Store | None:
+        return await self._one(stores.c.id == store_id, self._key(store_id))
+
+    async def by_api_key_hash(self, api_key_hash: str) -> Store | None:
+        return await self._one(stores.c.api_key_hash == api_key_hash)
+
+    async def by_account_id(self, account_id: str) -> Store | None:
+        owner = sa.select(connected_accounts.c.store_id).where(
+            connected_accounts.c.account_id == account_id
+        )
+        return await self._one(stores.c.id.in_(owner.scalar_subquery()))
+
+    async def save(self, store: Store) -> None:
+        values = mapping.store_values(store)
+        del values["id"]
+        await self._update(store.id, values, *self._account_writes(store, replace=True))
+
+    @staticmethod
+    def _account_writes(store: Store, *, replace: bool = False) -> list[sa.Executable]:
+        writes: list[sa.Executable] = []
+        if replace:
+            writes.append(
+                sa.delete(connected_accounts).where(connected_accounts.c.store_id == store.id)
+            )
+        if store.account is not None:
+            writes.append(
+                sa.insert(connected_accounts).values(**mapping.account_values(store.account))
+            )
+        return writes
+
+    async def _one(self, where: sa.ColumnElement[bool], key: Key | None = None) -> Store | None:
+        connection = await self._tx.reading(key)
+        row = (await connection.execute(sa.select(stores).where(where))).mappings().first()
+        if row is None:
+            return None
+        account = (
+            (
+                await connection.execute(
+                    sa.select(connected_accounts).where(connected_accounts.c.store_id == row["id"])
+                )
+            )
+            .mappings()
+            .first()
+        )
+        self._saw(row["id"], row["version"])
+        return mapping.store_from(row, account)
+
+
+class SqlOrderRepository(_Versioned):
+    def __init__(self, transaction: Transaction) -> None:
+        super().__init__(transaction, orders, "id")
+
+    async def add(self, order: Order) -> None:
+        await self._insert(order.id, mapping.order_values(order))
+
+    async def get(self, store_id: str, order_id: str) -> Order | None:
+        return await self._one(
+            sa.and_(orders.c.id == order_id, orders.c.store_id == store_id), self._key(order_id)
+        )
+
+    async def by_reference(self, store_id: str, reference: str) -> Order | None:
+        return await self._one(
+            sa.and_(orders.c.store_id == store_id, orders.c.reference == reference)
+        )
+
+    async def save(self, order: Order) -> None:
+        values = mapping.order_values(order)
+        del values["id"]
+        await self._update(order.id, values)
+
+    async def _one(self, where: sa.ColumnElement[bool], key: Key | None = None) -> Order | None:
+        connection = await self._tx.reading(key)
+        row = (await connection.execute(sa.select(orders).where(where))).mappings().first()
+        if row is None:
+            return None
+        self._saw(row["id"], row["version"])
+        return mapping.order_from(row)
+
+
+def _newest_first() -> tuple[sa.UnaryExpression[Any], sa.UnaryExpression[Any]]:
+    return payments.c.created_at.desc(), payments.c.id.desc()
+
+
+def _oldest_first() -> tuple[sa.UnaryExpression[Any], sa.UnaryExpression[Any]]:
+    return payments.c.created_at.asc(), payments.c.id.asc()
+
+
+class SqlPaymentRepository(_Versioned):
+    def __init__(self, transaction: Transaction) -> None:
+        super().__init__(transaction, payments, "id")
+
+    async def add(self, payment: Payment) -> None:
+        await self._insert(payment.id, mapping.payment_values(payment), *self._children(payment))
+
+    async def get(self, store_id: str, payment_id: str) -> Payment | None:
+        found = await self._select(
+            sa.select(payments).where(payments.c.id == payment_id, payments.c.store_id == store_id),
+            self._key(payment_id),
+        )
+        return found[0] if found else None
+
+    async def by_intent_id(self, payment_intent_id: str) -> Payment | None:
+        found = await self._select(
+            sa.select(payments)
+            .where(payments.c.payment_intent_id == payment_intent_id)
+            .with_for_update()
+        )
+        return found[0] if found else None
+
+    async def latest_for_order(self, store_id: str, order_id: str) -> Payment | None:
+        found = await self._select(
+            sa.select(payments)
+            .where(payments.c.store_id == store_id, payments.c.order_id == order_id)
+            .order_by(*_newest_first())
+            .limit(1)
+            .with_for_update()
+        )
+        return found[0] if found else None
+
+    async def page(
+        self,
+        store_id: str,
+        *,
+        limit: int,
+        status: PaymentStatus | None = None,
+        starting_after: str | None = None,
+    ) -> Page[Payment]:
+        query = sa.select(payments).where(payments.c.store_id == store_id)
+        if starting_after is not None:
+            connection = await self._tx.reading()
+            cursor = (
+                await connection.execute(
+                    sa.select(payments.c.created_at, payments.c.id).where(
+                        payments.c.store_id == store_id, payments.c.id == starting_after
+                    )
+                )
+            ).first()
+            if cursor is None:
+                return Page(data=[], has_more=False)
+            query = query.where(_before(cursor.created_at, cursor.id))
+        if status is not None:
+            query = query.where(payments.c.status == status.value)
+        found = await self._select(query.order_by(*_newest_first()).limit(max(limit, 0) + 1))
+        return Page(data=found[:limit], has_more=len(found) > limit)
+
+    async def awaiting_outcome(
+        self, created_before: datetime, limit: int, *, after: str | None = None
+    ) -> list[Payment]:
+        query = sa.select(payments).where(
+            payments.c.status.in_(_OPEN), payments.c.created_at < created_before
+        )
+        if after is not None:
+            connection = await self._tx.reading()
+            previous = (
+                await connection.execute(
+                    sa.select(payments.c.created_at, payments.c.id).where(payments.c.id == after)
+                )
+            ).first()
+            if previous is not None:
+                query = query.where(_after(previous.created_at, previous.id))
+        return await self._select(query.order_by(*_oldest_first()).limit(max(limit, 0)))
+
+    async def with_pending_refunds(self, requested_before: datetime, limit: int) -> list[Payment]:
+        pending = (
+            sa.select(refunds.c.payment_id)
+            .where(
+                refunds.c.store_id == payments.c.store_id,
+                refunds.c.payment_id == payments.c.id,
+                refunds.c.status.in_(_REFUND_PENDING),
+                refunds.c.created_at < requested_before,
+            )
+            .exists()
+        )
+        return await self._select(
+            sa.select(payments).where(pending).order_by(*_oldest_first()).limit(max(limit, 0))
+        )
+
+    async def save(self, payment: Payment) -> None:
+        values = mapping.payment_values(payment)
+        del values["id"]
+        await self._update(
+            payment.id,
+            values,
+            sa.delete(refunds).where(
+                refunds.c.store_id == payment.store_id, refunds.c.payment_id == payment.id
+            ),
+            sa.delete(disputes).where(
+                disputes.c.store_id == payment.store_id, disputes.c.payment_id == payment.id
+            ),
+            *self._children(payment),
+        )
+
+    @staticmethod
+    def _children(payment: Payment) -> list[sa.Executable]:
+        writes: list[sa.Executable] = []
+        if payment.refunds:
+            writes.append(sa.insert(refunds).values(mapping.refund_values(payment)))
+        if payment.disputes:
+            writes.append(sa.insert(disputes).values(mapping.dispute_values(payment)))
+        return writes
+
+    async def _select(self, query: sa.Select[Any], key: Key | None = None) -> list[Payment]:
+        connection = await self._tx.reading(key)
+        rows = (await connection.execute(query)).mappings().all()
+        if not rows:
+            return []
+        ids = [row["id"] for row in rows]
+        of_refunds = await _children_of(connection, refunds, ids)
+        of_disputes = await _children_of(connection, disputes, ids)
+        found = []
+        for row in rows:
+            self._saw(row["id"], row["version"])
+            found.append(mapping.payment_from(row, of_refunds[row["id"]], of_disputes[row["id"]]))
+        return found
+
+
+def _before(created_at: datetime, payment_id: str) -> sa.ColumnElement[bool]:
+    return sa.or_(
+        payments.c.created_at < created_at,
+        sa.and_(payments.c.created_at == created_at, payments.c.id < payment_id),
+    )
+
+
+def _after(created_at: datetime, payment_id: str) -> sa.ColumnElement[bool]:
+    return sa.or_(
+        payments.c.created_at > created_at,
+        sa.and_(payments.c.created_at == created_at, payments.c.id > payment_id),
+    )
+
+
+async def _children_of(
+    connection: AsyncConnection, table: sa.Table, payment_ids: Sequence[str]
+) -> defaultdict[str, list[Any]]:
+    rows = (
+        await connection.execute(
+            sa.select(table)
+            .where(table.c.payment_id.in_(payment_ids))
+            .order_by(table.c.payment_id, table.c.position)
+        )
+    ).mappings()
+    grouped: defaultdict[str, list[Any]] = defaultdict(list)
+    for row in rows:
+        grouped[row["payment_id"]].append(row)
+    return grouped
+
+
+class SqlCustomerRepository:
+    def __init__(self, transaction: Transaction) -> None:
+        self._tx = transaction
+
+    async def gateway_customer(self, store_id: str, email: str) -> str | None:
+        connection = await self._tx.reading(("gateway_customers", (store_id, email)))
+        customer: str | None = await connection.scalar(
+            sa.select(gateway_customers.c.customer_id).where(
+                gateway_customers.c.store_id == store_id, gateway_customers.c.email == email
+            )
+        )
+        return customer
+
+    async def add_gateway_customer(self, store_id: str, email: str, customer_id: str) -> None:
+        statement = sa.insert(gateway_customers).values(
+            store_id=store_id, email=email, customer_id=customer_id
+        )
+
+        async def write(connection: AsyncConnection) -> None:
+            await connection.execute(statement)
+
+        await self._tx.write(("gateway_customers", (store_id, email)), write)
+
+    async def by_gateway_customer(self, customer_id: str) -> tuple[str, str] | None:
+        connection = await self._tx.reading()
+        row = (
+            await connection.execute(
+                sa.select(gateway_customers.c.store_id, gateway_customers.c.email).where(
+                    gateway_customers.c.customer_id == customer_id
+                )
+            )
+        ).first()
+        return None if row is None else (row.store_id, row.email)
+
+
+class SqlPaymentMethodRepository(_Versioned):
+    def __init__(self, transaction: Transaction) -> None:
+        super().__init__(transaction, payment_methods, "id")
+
+    async def for_customer(self, store_id: str, email: str) -> list[SavedPaymentMethod]:
+        """Oldest first."""
+        return await self._select(
+            sa.select(payment_methods)
+            .where(
+                payment_methods.c.store_id == store_id, payment_methods.c.customer_email == email
+            )
+            .order_by(payment_methods.c.created_at, payment_methods.c.id)
+        )
+
+    async def get(self, store_id: str, payment_method_id: str) -> SavedPaymentMethod | None:
+        found = await self._select(
+            sa.select(payment_methods).where(
+                payment_methods.c.id == payment_method_id, payment_methods.c.store_id == store_id
+            ),
+            self._key(payment_method_id),
+        )
+        return found[0] if found else None
+
+    async def by_gateway_id(self, payment_method_id: str) -> SavedPaymentMethod | None:
+        found = await self._select(
+            sa.select(payment_methods).where(payment_methods.c.id == payment_method_id),
+            self._key(payment_method_id),
+        )
+        return found[0] if found else None
+
+    async def add(self, method: SavedPaymentMethod) -> None:
+        await self._insert(method.id, mapping.payment_method_values(method))
+
+    async def save(self, method: SavedPaymentMethod) -> None:
+        values = mapping.payment_method_values(method)
+        del values["id"]
+        await self._update(method.id, values)
+
+    async def remove(self, store_id: str, payment_method_id: str) -> None:
+        statement = sa.delete(payment_methods).where(
+            payment_methods.c.id == payment_method_id, payment_methods.c.store_id == store_id
+        )
+
+        async def write(connection: AsyncConnection) -> None:
+            await connection.execute(statement)
+
+        await self._tx.write(self._key(payment_method_id), write)
+
+    async def _select(
+        self, query: sa.Select[Any], key: Key | None = None
+    ) -> list[SavedPaymentMethod]:
+        connection = await self._tx.reading(key)
+        found = []
+        for row in (await connection.execute(query)).mappings():
+            self._saw(row["id"], row["version"])
+            found.append(mapping.payment_method_from(row))
+        return found
+
+
+class SqlEventInbox(_Versioned):
+    def __init__(self, transaction: Transaction) -> None:
+        super().__init__(transaction, inbox_events, "event_id")
+
+    async def add(self, event: InboxEvent) -> bool:
+        key = self._key(event.event_id)
+        if self._tx.has_pending(key):
+            return False
+        connection = await self._tx.reading(key)
+        known = await connection.scalar(
+            sa.select(inbox_events.c.version).where(inbox_events.c.event_id == event.event_id)
+        )
+        if known is not None:
+            return False
+        await self._insert(event.event_id, mapping.event_values(event))
+        return True
+
+    async def get(self, event_id: str) -> InboxEvent | None:
+        found = await self._select(
+            sa.select(inbox_events).where(inbox_events.c.event_id == event_id),
+            self._key(event_id),
+        )
+        return found[0] if found else None
+
+    async def save(self, event: InboxEvent) -> None:
+        values = mapping.event_values(event)
+        del values["event_id"]
+        await self._update(event.event_id, values)
+
+    async def failed(self, limit: int) -> list[InboxEvent]:
+        return await self._select(
+            sa.select(inbox_events)
+            .where(inbox_events.c.status == InboxStatus.FAILED.value)
+            .order_by(inbox_events.c.received_at, inbox_events.c.event_id)
+            .limit(max(limit, 0))
+        )
+
+    async def _select(self, query: sa.Select[Any], key: Key | None = None) -> list[InboxEvent]:
+        connection = await self._tx.reading(key)
+        found = []
+        for row in (await connection.execute(query)).mappings():
+            self._saw(row["event_id"], row["version"])
+            found.append(mapping.event_from(row))
+        return found
+
+
+class SqlLedgerRepository:
+    """Append-only: entries are inserted, never updated or deleted."""
+
+    def __init__(self, transaction: Transaction) -> None:
+        self._tx = transaction
+
+    async def add(self, entries: Sequence[LedgerEntry]) -> None:
+        if not entries:
+            return
+        statement = sa.insert(ledger_entries).values(
+            [mapping.entry_values(entry) for entry in entries]
+        )
+
+        async def write(connection: AsyncConnection) -> None:
+            await connection.execute(statement)
+
+        await self._tx.write(None, write)
+
+    async def for_store(self, store_id: str) -> list[LedgerEntry]:
+        return await self._select(ledger_entries.c.store_id == store_id)
+
+    async def all(self, currency: Currency | None = None) -> list[LedgerEntry]:
+        return await self._select(
+            sa.true() if currency is None else ledger_entries.c.currency == currency.code
+        )
+
+    async def _select(self, where: sa.ColumnElement[bool]) -> list[LedgerEntry]:
+        connection = await self._tx.reading()
+        rows = await connection.execute(
+            sa.select(ledger_entries).where(where).order_by(ledger_entries.c.sequence)
+        )
+        return [mapping.entry_from(row) for row in rows.mappings()]
+
+
+class SqlIdempotencyRepository:
+    def __init__(self, transaction: Transaction) -> None:
+        self._tx = transaction
+
+    async def get(self, scope: str, key: str) -> IdempotencyRecord | None:
+        connection = await self._tx.reading(("idempotency_records", (scope, key)))
+        row = (
+            (
+                await connection.execute(
+                    sa.select(idempotency_records).where(
+                        idempotency_records.c.scope == scope, idempotency_records.c.key == key
+                    )
+                )
+            )
+            .mappings()
+            .first()
+        )
+        return None if row is None else mapping.record_from(row)
+
+    async def add(self, record: IdempotencyRecord) -> None:
+        statement = sa.insert(idempotency_records).values(**mapping.record_values(record))
+
+        async def write(connection: AsyncConnection) -> None:
+            await connection.execute(statement)
+
+        await self._tx.write(("idempotency_records", (record.scope, record.key)), write)

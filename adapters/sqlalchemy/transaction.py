@@ -1,0 +1,134 @@
+"""One database transaction as the repositories see it: reads, writes, and row versions.
+
+Every aggregate row carries a ``version``. A transaction remembers the version of each row when
+it first read it; saving updates the row only if it still has that version, so a change another
+transaction committed in between is refused (:class:`ConcurrentUpdate`) instead of lost.
+
+On SQLite one writer at a time holds the database, so writes are held back until the commit (or
+until a read needs them) and then run in a ``BEGIN IMMEDIATE`` transaction: two units of work
+can both be writing, each sees its own writes, and neither blocks the other before it commits.
+Reads before that run in a deferred transaction, a consistent snapshot; the versions checked by
+the writes make up for the snapshot being older than the write transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Hashable
+from dataclasses import dataclass
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from application.ports import DuplicateRecord
+
+from .engine import begin_immediately
+
+Key = tuple[str, Hashable]  # a table's name and a row's key in it
+Write = Callable[[AsyncConnection], Awaitable[None]]
+
+
+class MissingRecord(LookupError):
+    """``save`` of a record that was never added (or was removed)."""
+
+
+@dataclass(slots=True)
+class _Pending:
+    key: Key | None
+    write: Write
+
+
+class Transaction:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._defer_writes = engine.dialect.name == "sqlite"
+        self._connection: AsyncConnection | None = None
+        self._pending: list[_Pending] = []
+        self._writing = not self._defer_writes
+        self.versions: dict[Key, int] = {}
+
+    # -- connections ------------------------------------------------------------------------
+
+    async def _connect(self) -> AsyncConnection:
+        if self._connection is None:
+            self._connection = await self._engine.connect()
+        return self._connection
+
+    async def close(self) -> None:
+        await self.rollback()
+        if self._connection is not None:
+            connection, self._connection = self._connection, None
+            await connection.close()
+
+    # -- reading ----------------------------------------------------------------------------
+
+    async def reading(self, key: Key | None = None) -> AsyncConnection:
+        """The connection for a read of the row at ``key`` (or of any rows, when ``None``), with
+        every write of this transaction that the read could see already made."""
+        if any(key is None or pending.key in (None, key) for pending in self._pending):
+            await self.flush()
+        return await self._connect()
+
+    def saw(self, key: Key, version: int) -> None:
+        self.versions.setdefault(key, version)
+
+    def has_pending(self, key: Key) -> bool:
+        return any(pending.key == key for pending in self._pending)
+
+    # -- writing ----------------------------------------------------------------------------
+
+    async def write(self, key: Key | None, write: Write) -> None:
+        """Make ``write`` now, or at the latest when this transaction commits."""
+        if self._writing:
+            await self._run(await self._connect(), write)
+        else:
+            self._pending.append(_Pending(key, write))
+
+    async def flush(self) -> None:
+        if not self._pending:
+            return
+        connection = await self._connect()
+        pending, self._pending = self._pending, []
+        try:
+            if not self._writing:
+                if connection.in_transaction():
+                    await connection.rollback()
+                begin_immediately(connection)
+                await connection.begin()
+                self._writing = True
+            for each in pending:
+                await self._run(connection, each.write)
+        except BaseException:
+            await self.rollback()
+            raise
+
+    @staticmethod
+    async def _run(connection: AsyncConnection, write: Write) -> None:
+        try:
+            async with connection.begin_nested():
+                await write(connection)
+        except IntegrityError as error:
+            raise DuplicateRecord(str(error.orig)) from error
+
+    # -- ending -----------------------------------------------------------------------------
+
+    async def commit(self) -> None:
+        await self.flush()
+        connection = self._connection
+        if connection is not None and connection.in_transaction():
+            try:
+                await connection.commit()
+            except IntegrityError as error:
+                await self.rollback()
+                raise DuplicateRecord(str(error.orig)) from error
+        self._reset()
+
+    async def rollback(self) -> None:
+        self._pending.clear()
+        connection = self._connection
+        if connection is not None and connection.in_transaction():
+            await connection.rollback()
+        self._reset()
+
+    def _reset(self) -> None:
+        self.versions.clear()
+        self._writing = not self._defer_writes
