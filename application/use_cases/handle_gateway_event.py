@@ -25,7 +25,14 @@ from application.gateway import (
     RefundEvent,
 )
 from application.payments import save_payment
-from application.ports import Clock, InboxEvent, InboxStatus, UnitOfWork, UnitOfWorkFactory
+from application.ports import (
+    Clock,
+    DuplicateRecord,
+    InboxEvent,
+    InboxStatus,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
 from application.transactions import retrying
 from application.use_cases.list_payment_methods import saved_method
 from domain.payment import Payment
@@ -58,7 +65,11 @@ class HandleGatewayEvent:
 
     async def apply(self, event: GatewayEvent, payload: bytes, *, connect: bool) -> EventOutcome:
         try:
-            return await retrying(lambda: self._apply_once(event, payload, connect))
+            # Concurrent deliveries of one event race to claim it in the inbox: the losers run
+            # again, find it claimed and acknowledge it as a duplicate.
+            return await retrying(
+                lambda: self._apply_once(event, payload, connect), also_on=(DuplicateRecord,)
+            )
         except Exception as error:
             await self._record_failure(event, payload, connect, error)
             raise

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from bdd.wording import code, phrase, words
@@ -33,8 +34,8 @@ def runner() -> Iterator[asyncio.Runner]:
 
 
 @pytest.fixture
-def market(backend: str, runner: asyncio.Runner) -> Iterator[Marketplace]:
-    with BACKENDS[backend](runner) as market:
+def market(backend: str, runner: asyncio.Runner, tmp_path: Path) -> Iterator[Marketplace]:
+    with BACKENDS[backend](runner, tmp_path) as market:
         yield market
 
 
