@@ -172,6 +172,11 @@ class InboxEvent:
     last_error: str | None = None
     processed_at: datetime | None = None
 
+    @property
+    def handled(self) -> bool:
+        """Applied or deliberately ignored: a later delivery is a duplicate."""
+        return self.status in (InboxStatus.PROCESSED, InboxStatus.IGNORED)
+
 
 class EventInbox(Protocol):
     async def add(self, event: InboxEvent) -> bool:

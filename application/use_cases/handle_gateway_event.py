@@ -93,19 +93,22 @@ class HandleGatewayEvent:
     async def _claim(
         self, uow: UnitOfWork, event: GatewayEvent, payload: bytes, connect: bool
     ) -> InboxEvent | None:
-        record = InboxEvent(
+        record = self._received(event, payload, connect)
+        if await uow.inbox.add(record):
+            return record
+        known = await uow.inbox.get(event.event_id)
+        if known is None or known.handled:
+            return None
+        return known
+
+    def _received(self, event: GatewayEvent, payload: bytes, connect: bool) -> InboxEvent:
+        return InboxEvent(
             event_id=event.event_id,
             type=event.type,
             payload=payload,
             connect=connect,
             received_at=self._clock.now(),
         )
-        if await uow.inbox.add(record):
-            return record
-        known = await uow.inbox.get(event.event_id)
-        if known is None or known.status in (InboxStatus.PROCESSED, InboxStatus.IGNORED):
-            return None
-        return known
 
     async def _record_failure(
         self, event: GatewayEvent, payload: bytes, connect: bool, error: Exception
@@ -116,15 +119,9 @@ class HandleGatewayEvent:
             async with self._uow_factory() as uow:
                 record = await uow.inbox.get(event.event_id)
                 if record is None:
-                    record = InboxEvent(
-                        event_id=event.event_id,
-                        type=event.type,
-                        payload=payload,
-                        connect=connect,
-                        received_at=self._clock.now(),
-                    )
+                    record = self._received(event, payload, connect)
                     await uow.inbox.add(record)
-                if record.status in (InboxStatus.PROCESSED, InboxStatus.IGNORED):
+                if record.handled:
                     return
                 record.status = InboxStatus.FAILED
                 record.attempts += 1
