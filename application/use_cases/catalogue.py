@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from application.gateway import PaymentGateway
+from application.idempotent_requests import IdempotentRequests
 from application.onboarding_links import OnboardingLinks
 from application.ports import Clock, IdGenerator, SecretGenerator, TokenSigner, UnitOfWorkFactory
 from application.settings import ServiceSettings
@@ -49,6 +50,7 @@ class UseCases:
     def __init__(self, ports: Ports) -> None:
         uow, gateway, clock, ids = ports.uow_factory, ports.gateway, ports.clock, ports.ids
         links = OnboardingLinks(gateway, ports.signer, clock, ports.settings)
+        self.idempotent_requests = IdempotentRequests(uow, clock)
         # platform
         self.create_store = CreateStore(uow, clock, ids, ports.secrets, ports.settings)
         self.get_store = GetStore(uow)

@@ -1,0 +1,106 @@
+"""The composition root: settings choose the adapters, the adapters make the use cases.
+
+Nothing else in storepay decides which database or gateway runs. Tests swap a part by overriding
+its provider (``with container.adapters.gateway.override(fake): ...``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from dependency_injector import containers, providers
+
+from adapters.simulated import SimulatedGateway
+from adapters.sqlalchemy import SqlUnitOfWorkFactory, create_engine
+from adapters.system.api_keys import RandomSecrets
+from adapters.system.clock import SystemClock
+from adapters.system.ids import TimeOrderedIds
+from adapters.system.tokens import HmacTokenSigner
+from application.gateway import PaymentGateway
+from application.settings import ServiceSettings
+from application.use_cases.catalogue import Ports, UseCases
+from entrypoints.settings import GatewayKind, Settings, SettingsError
+
+
+def signing_key(settings: Settings) -> bytes:
+    """The key of onboarding-link tokens, derived so that every worker shares it."""
+    return hmac.new(
+        settings.admin_token.encode(), b"storepay onboarding tokens", hashlib.sha256
+    ).digest()
+
+
+def service_settings(settings: Settings) -> ServiceSettings:
+    return ServiceSettings(
+        public_url=settings.public_url,
+        default_fee_percentage=settings.default_fee_percentage,
+    )
+
+
+def simulated_gateway(settings: Settings) -> SimulatedGateway:
+    return SimulatedGateway(
+        webhook_secret=settings.webhook_secret,
+        connect_webhook_secret=settings.connect_secret,
+        public_url=settings.public_url,
+    )
+
+
+def stripe_gateway(settings: Settings) -> PaymentGateway:
+    raise SettingsError(
+        "STOREPAY_GATEWAY=stripe: this build has no Stripe adapter; use STOREPAY_GATEWAY=simulated"
+    )
+
+
+def gateway_kind(settings: Settings) -> str:
+    return settings.gateway.value
+
+
+def wired_use_cases(ports: Ports) -> UseCases:
+    """The use cases; a simulated gateway delivers its signed events to the webhook handling."""
+    use_cases = UseCases(ports)
+    if isinstance(ports.gateway, SimulatedGateway):
+
+        async def deliver(payload: bytes, signature: str, connect: bool) -> None:
+            await use_cases.handle_gateway_event(payload, signature, connect=connect)
+
+        ports.gateway.connect_delivery(deliver)
+    return use_cases
+
+
+class Adapters(containers.DeclarativeContainer):
+    settings = providers.Dependency(instance_of=Settings)
+
+    engine = providers.Singleton(create_engine, settings.provided.database_url)
+    uow_factory = providers.Singleton(SqlUnitOfWorkFactory, engine)
+    clock = providers.Singleton(SystemClock)
+    ids = providers.Singleton(TimeOrderedIds)
+    secrets = providers.Singleton(RandomSecrets)
+    signer = providers.Singleton(HmacTokenSigner, providers.Callable(signing_key, settings))
+    gateway = providers.Selector(
+        providers.Callable(gateway_kind, settings),
+        **{
+            GatewayKind.SIMULATED.value: providers.Singleton(simulated_gateway, settings),
+            GatewayKind.STRIPE.value: providers.Singleton(stripe_gateway, settings),
+        },
+    )
+
+
+class Service(containers.DeclarativeContainer):
+    settings = providers.Dependency(instance_of=Settings)
+
+    adapters = providers.Container(Adapters, settings=settings)
+    ports = providers.Singleton(
+        Ports,
+        uow_factory=adapters.uow_factory,
+        gateway=adapters.gateway,
+        clock=adapters.clock,
+        ids=adapters.ids,
+        secrets=adapters.secrets,
+        signer=adapters.signer,
+        settings=providers.Callable(service_settings, settings),
+    )
+    use_cases = providers.Singleton(wired_use_cases, ports)
+
+
+def build_service(settings: Settings) -> Service:
+    return Service(settings=settings)

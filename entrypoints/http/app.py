@@ -1,0 +1,95 @@
+"""The Litestar application: thin controllers over the use cases the container wires."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from litestar import Litestar, Router
+from litestar.config.cors import CORSConfig
+from litestar.di import Provide
+from litestar.middleware.rate_limit import RateLimitConfig
+from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+
+from application.use_cases.catalogue import UseCases
+from entrypoints.container import Service, build_service
+from entrypoints.http.auth import SECURITY_COMPONENTS
+from entrypoints.http.controllers.admin import AdminController
+from entrypoints.http.controllers.operations import OperationsController
+from entrypoints.http.problems import EXCEPTION_HANDLERS
+from entrypoints.http.strict_bodies import decode_strictly
+from entrypoints.settings import load_settings
+
+API_PREFIX = "/api/v1"
+MAX_BODY_BYTES = 64 * 1024
+VERSION = "1.0.0"
+
+
+def _from_container(provider: Callable[[], Any]) -> Provide:
+    async def dependency() -> Any:
+        return provider()
+
+    return Provide(dependency, use_cache=True)
+
+
+class MetricsController(PrometheusController):
+    path = "/metrics"
+    include_in_schema = False
+
+
+def create_app(service: Service | None = None) -> Litestar:
+    """The app for ``service``; by default one built from the environment's settings."""
+    service = service or build_service(load_settings(os.environ))
+    settings = service.settings()
+
+    @asynccontextmanager
+    async def lifespan(_app: Litestar) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await service.adapters.engine().dispose()
+
+    storefront_middleware = []
+    if settings.rate_limit_per_minute:
+        storefront_middleware.append(
+            RateLimitConfig(rate_limit=("minute", settings.rate_limit_per_minute)).middleware
+        )
+    api = Router(
+        path=API_PREFIX,
+        route_handlers=[AdminController],
+    )
+    return Litestar(
+        route_handlers=[api, OperationsController, MetricsController],
+        dependencies={
+            "use_cases": _from_container(service.use_cases),
+            "engine": _from_container(service.adapters.engine),
+        },
+        exception_handlers=EXCEPTION_HANDLERS,
+        before_request=decode_strictly,
+        lifespan=[lifespan],
+        request_max_body_size=MAX_BODY_BYTES,
+        cors_config=CORSConfig(allow_origins=list(settings.cors_origins))
+        if settings.cors_origins
+        else None,
+        middleware=[PrometheusConfig(app_name="storepay", prefix="storepay").middleware],
+        openapi_config=OpenAPIConfig(
+            title="storepay",
+            version=VERSION,
+            description="Payments for multi-store marketplaces on Stripe Connect.",
+            path="/schema",
+            components=SECURITY_COMPONENTS,
+            render_plugins=[ScalarRenderPlugin()],
+        ),
+        state=_state(service),
+        signature_types=[UseCases, Service],
+    )
+
+
+def _state(service: Service) -> Any:
+    from litestar.datastructures import State
+
+    return State({"service": service})

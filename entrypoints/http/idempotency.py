@@ -1,0 +1,80 @@
+"""``Idempotency-Key`` on store and admin POSTs: a retry replays the first answer."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import msgspec
+from litestar import Request, Response
+from litestar.exceptions import ValidationException
+from litestar.openapi.spec import Parameter, Schema
+from litestar.openapi.spec.enums import OpenAPIType
+
+from application.idempotent_requests import MAX_KEY_LENGTH
+from entrypoints.http.auth import service_of
+
+HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"
+
+IDEMPOTENCY_PARAMETER = Parameter(
+    name=HEADER,
+    param_in="header",  # type: ignore[arg-type]
+    required=False,
+    description=(
+        "Any unique string (a UUID is good). The same key with the same body within 24 h replays "
+        "the first successful answer; with a different body it is refused (409 "
+        "idempotency_key_reused)."
+    ),
+    schema=Schema(type=OpenAPIType.STRING, max_length=MAX_KEY_LENGTH),
+)
+
+
+class _Kept(msgspec.Struct):
+    status: int
+    media_type: str
+    body: bytes
+
+
+async def idempotent(
+    request: Request[Any, Any, Any],
+    scope: str,
+    run: Callable[[], Awaitable[Response[Any]]],
+) -> Response[Any]:
+    """Run ``run`` once per key: a retry with the key gets the first answer again."""
+    key = request.headers.get(HEADER)
+    if key is None:
+        return await run()
+    if not 0 < len(key) <= MAX_KEY_LENGTH:
+        raise ValidationException(
+            detail=f"{HEADER} is 1 to {MAX_KEY_LENGTH} characters",
+            extra=[{"key": HEADER, "message": "1 to 255 characters", "source": "header"}],
+        )
+    requests = service_of(request).use_cases().idempotent_requests
+    fingerprint = hashlib.sha256(
+        b"%s %s\n%s" % (request.method.encode(), request.url.path.encode(), await request.body())
+    ).hexdigest()
+    earlier = await requests.earlier_answer(scope, key, fingerprint)
+    if earlier is not None:
+        kept = msgspec.json.decode(earlier, type=_Kept)
+        return Response(
+            kept.body,
+            status_code=kept.status,
+            media_type=kept.media_type,
+            headers={REPLAYED_HEADER: "true"},
+        )
+    response = await run()
+    if not 200 <= response.status_code < 300:
+        return response
+    rendered = (
+        response.content
+        if isinstance(response.content, bytes)
+        else msgspec.json.encode(response.content)
+    )
+    media_type = str(response.media_type)
+    kept = _Kept(status=response.status_code, media_type=media_type, body=rendered)
+    await requests.remember(scope, key, fingerprint, msgspec.json.encode(kept))
+    return Response(
+        rendered, status_code=response.status_code, media_type=media_type, headers=response.headers
+    )
