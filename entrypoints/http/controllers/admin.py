@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, Request, Response, get, post, put
-from litestar.params import FromPath, JSONBody, Parameter
+from litestar.params import FromPath, FromQuery, JSONBody
 
-from application.use_cases.catalogue import UseCases
 from application.use_cases.create_store import NewStore
 from application.use_cases.set_fee_policy import NewFeePolicy
 from entrypoints.http.auth import SECURITY, admin_only
+from entrypoints.http.dependencies import UseCasesDependency
 from entrypoints.http.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from entrypoints.http.problems import documented
 from entrypoints.http.schemas.common import CurrencyCode
@@ -45,7 +45,10 @@ class AdminController(Controller):
         parameters=[IDEMPOTENCY_PARAMETER],
     )
     async def create_store(
-        self, request: Request[Any, Any, Any], data: JSONBody[NewStoreBody], use_cases: UseCases
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[NewStoreBody],
+        use_cases: UseCasesDependency,
     ) -> Response[CreatedStoreOut]:
         async def run() -> Response[Any]:
             created = await use_cases.create_store(
@@ -66,7 +69,7 @@ class AdminController(Controller):
         summary="A store with its payment configuration",
         responses=documented(401, 404),
     )
-    async def get_store(self, store_id: FromPath[str], use_cases: UseCases) -> StoreOut:
+    async def get_store(self, store_id: FromPath[str], use_cases: UseCasesDependency) -> StoreOut:
         return store_out(await use_cases.get_store(store_id))
 
     @put(
@@ -79,7 +82,7 @@ class AdminController(Controller):
         responses=documented(401, 404, 422),
     )
     async def set_fee_policy(
-        self, store_id: FromPath[str], data: JSONBody[FeePolicyBody], use_cases: UseCases
+        self, store_id: FromPath[str], data: JSONBody[FeePolicyBody], use_cases: UseCasesDependency
     ) -> FeePolicyOut:
         policy = await use_cases.set_fee_policy(
             NewFeePolicy(
@@ -100,7 +103,10 @@ class AdminController(Controller):
         parameters=[IDEMPOTENCY_PARAMETER],
     )
     async def rotate_api_key(
-        self, request: Request[Any, Any, Any], store_id: FromPath[str], use_cases: UseCases
+        self,
+        request: Request[Any, Any, Any],
+        store_id: FromPath[str],
+        use_cases: UseCasesDependency,
     ) -> Response[ApiKeyOut]:
         async def run() -> Response[Any]:
             api_key = await use_cases.rotate_api_key(store_id)
@@ -115,7 +121,7 @@ class AdminController(Controller):
     )
     async def platform_fees(
         self,
-        use_cases: UseCases,
-        currency: Annotated[CurrencyCode | None, Parameter(query="currency")] = None,
+        use_cases: UseCasesDependency,
+        currency: FromQuery[CurrencyCode | None] = None,
     ) -> PlatformFeeReportOut:
         return platform_fee_report_out(await use_cases.report_platform_fees(currency))

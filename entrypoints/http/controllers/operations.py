@@ -5,8 +5,8 @@ from __future__ import annotations
 import msgspec
 from litestar import Controller, Response, get
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
 
+from entrypoints.http.dependencies import EngineDependency
 from entrypoints.http.problems import documented, problem
 
 
@@ -28,7 +28,7 @@ class OperationsController(Controller):
         responses=documented(),
         cache=False,
     )
-    async def ready(self, engine: AsyncEngine) -> Response[Health]:
+    async def ready(self, engine: EngineDependency) -> Response[Health]:
         try:
             async with engine.connect() as connection:
                 await connection.execute(text("SELECT 1"))
