@@ -17,6 +17,7 @@ from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 
 from application.use_cases.catalogue import UseCases
 from entrypoints.container import Service, build_service
+from entrypoints.http.access_log import access_log
 from entrypoints.http.auth import SECURITY_COMPONENTS
 from entrypoints.http.controllers.admin import AdminController
 from entrypoints.http.controllers.operations import OperationsController
@@ -75,7 +76,10 @@ def create_app(service: Service | None = None) -> Litestar:
         cors_config=CORSConfig(allow_origins=list(settings.cors_origins))
         if settings.cors_origins
         else None,
-        middleware=[PrometheusConfig(app_name="storepay", prefix="storepay").middleware],
+        middleware=[
+            access_log,
+            PrometheusConfig(app_name="storepay", prefix="storepay").middleware,
+        ],
         openapi_config=OpenAPIConfig(
             title="storepay",
             version=VERSION,
