@@ -3,6 +3,7 @@ every answer is one the schema documents (status, media type, body shape)."""
 
 from __future__ import annotations
 
+import asyncio
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,12 +12,12 @@ from typing import Any
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
-from litestar.testing import TestClient
 from schemathesis import checks
 
+from application.use_cases.create_store import NewStore
 from entrypoints.http.app import create_app
 
-from .conftest import ADMIN_TOKEN, API, open_store, service_for
+from .conftest import ADMIN_TOKEN, API, service_for
 
 CHECKS = [
     checks.not_a_server_error,
@@ -29,12 +30,20 @@ CHECKS = [
 # schemathesis parametrizes at collection, so the app exists before any fixture: on a SQLite
 # file in a directory removed when the module's tests are done.
 _scratch = tempfile.TemporaryDirectory(prefix="storepay-fuzz-")
-app = create_app(
-    service_for(Path(_scratch.name) / "storepay.sqlite3", STOREPAY_RATE_LIMIT_PER_MINUTE="0")
-)
+_service = service_for(Path(_scratch.name) / "storepay.sqlite3", STOREPAY_RATE_LIMIT_PER_MINUTE="0")
+
+
+async def _open_store() -> str:
+    created = await _service.use_cases().create_store(
+        NewStore(name="Fuzzed store", business_email="owner@fuzz.example")
+    )
+    await _service.adapters.engine().dispose()
+    return created.api_key
+
+
+STORE_KEY = asyncio.run(_open_store())
+app = create_app(_service)
 schema = schemathesis.openapi.from_asgi("/schema/openapi.json", app)
-with TestClient(app) as _client:
-    STORE_KEY = open_store(_client).api_key
 
 
 def _token_for(path: str) -> str:
