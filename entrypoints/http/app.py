@@ -23,6 +23,7 @@ from entrypoints.http.controllers.admin import AdminController
 from entrypoints.http.controllers.operations import OperationsController
 from entrypoints.http.problems import EXCEPTION_HANDLERS
 from entrypoints.http.strict_bodies import decode_strictly
+from entrypoints.reconciler import reconciling
 from entrypoints.settings import load_settings
 
 API_PREFIX = "/api/v1"
@@ -50,7 +51,9 @@ def create_app(service: Service | None = None) -> Litestar:
     @asynccontextmanager
     async def lifespan(_app: Litestar) -> AsyncIterator[None]:
         try:
-            yield
+            reconcile = lambda: service.use_cases().reconcile()  # noqa: E731
+            async with reconciling(reconcile, settings.reconcile_interval_seconds):
+                yield
         finally:
             await service.adapters.engine().dispose()
 
