@@ -21,6 +21,7 @@ from entrypoints.http.access_log import access_log
 from entrypoints.http.auth import SECURITY_COMPONENTS
 from entrypoints.http.controllers.admin import AdminController
 from entrypoints.http.controllers.operations import OperationsController
+from entrypoints.http.controllers.store import store_router
 from entrypoints.http.problems import EXCEPTION_HANDLERS
 from entrypoints.http.strict_bodies import decode_strictly
 from entrypoints.reconciler import reconciling
@@ -64,7 +65,7 @@ def create_app(service: Service | None = None) -> Litestar:
         )
     api = Router(
         path=API_PREFIX,
-        route_handlers=[AdminController],
+        route_handlers=[AdminController, store_router],
     )
     return Litestar(
         route_handlers=[api, OperationsController, MetricsController],

@@ -1,0 +1,70 @@
+"""A store registers its orders and reads where their payment stands."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import FromPath, JSONBody
+
+from application.use_cases.register_order import NewOrder
+from entrypoints.http.dependencies import StoreDependency, UseCasesDependency
+from entrypoints.http.idempotency import IDEMPOTENCY_PARAMETER, idempotent
+from entrypoints.http.problems import documented
+from entrypoints.http.schemas.orders import NewOrderBody, OrderOut, order_out
+
+
+class StoreOrdersController(Controller):
+    path = "/orders"
+    tags = ["Store back office"]  # noqa: RUF012
+
+    @post(
+        "/",
+        status_code=201,
+        summary="Register an order",
+        description=(
+            "`201` with the new order. Registering a reference the store already used answers "
+            "`200` with the existing order when every field matches, and `409` "
+            "order_reference_conflict when any differs."
+        ),
+        responses={
+            **documented(401, 409, 422),
+            200: ResponseSpec(
+                data_container=OrderOut,
+                description="The reference was already registered with the same details.",
+            ),
+        },
+        parameters=[IDEMPOTENCY_PARAMETER],
+    )
+    async def register_order(
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[NewOrderBody],
+        store: StoreDependency,
+        use_cases: UseCasesDependency,
+    ) -> Response[OrderOut]:
+        async def run() -> Response[Any]:
+            registered = await use_cases.register_order(
+                NewOrder(
+                    store_id=store.id,
+                    reference=data.reference,
+                    customer_email=data.customer_email,
+                    amount=data.amount,
+                    currency=data.currency,
+                )
+            )
+            status = 201 if registered.created else 200
+            return Response(order_out(registered.order), status_code=status)
+
+        return await idempotent(request, store.id, run)
+
+    @get(
+        "/{order_id:str}",
+        summary="An order, with where its payment stands",
+        responses=documented(401, 404),
+    )
+    async def get_order(
+        self, order_id: FromPath[str], store: StoreDependency, use_cases: UseCasesDependency
+    ) -> OrderOut:
+        return order_out(await use_cases.get_order(store.id, order_id))
