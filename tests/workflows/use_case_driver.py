@@ -320,7 +320,7 @@ class UseCaseMarketplace:
         for _ in range(MAX_RELEASES):
             if not self.gateway.waiting_deliveries:
                 return
-            self._run(self.gateway.release(shuffle=_ordering(order), duplicate=duplicates))
+            self._run(self.gateway.release(shuffle=delivery_order(order), duplicate=duplicates))
         assert not self.gateway.waiting_deliveries, "events are still refused after retries"
 
     def webhooks_refused(self) -> int:
@@ -337,7 +337,7 @@ class UseCaseMarketplace:
         return report.payments_changed
 
 
-def _ordering(order: str) -> random.Random | None:
+def delivery_order(order: str) -> random.Random | None:
     if order == "sent":
         return None
     if order == "newest first":
