@@ -22,6 +22,7 @@ from contract.databases import postgres_database, sql_database, sqlite_url
 from adapters.memory import MemoryUnitOfWorkFactory
 
 from .driver import Marketplace
+from .http_driver import over_http
 from .use_case_driver import UseCaseMarketplace
 
 T = TypeVar("T")
@@ -62,4 +63,5 @@ BACKENDS: dict[str, Backend] = {
     "memory": memory,
     "sqlite": sqlite,
     "postgresql": postgresql,
+    "http": over_http,
 }
