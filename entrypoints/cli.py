@@ -1,11 +1,28 @@
-"""The ``storepay`` command."""
+"""The ``storepay`` command.
+
+Exit status: 0 done; 1 the work failed (a refusal, an unreachable database, a figure that does not
+reconcile); 2 the command line or the configuration is wrong. Errors are one line on stderr,
+``storepay: <what is wrong>``.
+"""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from importlib.metadata import PackageNotFoundError, version
+
+from application.use_cases.create_store import NewStore
+from application.use_cases.reconcile import ReconcileReport
+from domain.errors import DomainError
+from entrypoints.container import build_service
+from entrypoints.database import DatabaseUnavailable, migrate, require_newest_schema, shown
+from entrypoints.settings import GatewayKind, Settings, SettingsError, load_settings
+
+Handler = Callable[[argparse.Namespace], int]
 
 
 def _installed_version() -> str:
@@ -15,13 +32,193 @@ def _installed_version() -> str:
         return "unknown"
 
 
+def _quiet_logging() -> None:
+    """Commands other than ``serve`` log only warnings, as JSON lines on stderr, secrets masked;
+    like ``logging.basicConfig``, unless the process has configured logging already."""
+    from entrypoints.logging import configure_logging
+
+    if not logging.getLogger().handlers:
+        configure_logging("WARNING")
+
+
+# -- serve -------------------------------------------------------------------------------------
+
+
+def _serve(arguments: argparse.Namespace) -> int:
+    from entrypoints.serve import ServeOptions, serve
+
+    options = ServeOptions(host=arguments.host, port=arguments.port, workers=arguments.workers)
+    return serve(options, version=_installed_version())
+
+
+# -- db ----------------------------------------------------------------------------------------
+
+
+def _db_upgrade(_arguments: argparse.Namespace) -> int:
+    settings = load_settings(os.environ)
+    migration = asyncio.run(migrate(settings.database_url))
+    print(f"storepay: {migration.describe()}")
+    return 0
+
+
+# -- stores ------------------------------------------------------------------------------------
+
+
+def _stores_create(arguments: argparse.Namespace) -> int:
+    _quiet_logging()
+    settings = load_settings(os.environ)
+    command = NewStore(
+        name=arguments.name,
+        business_email=arguments.email,
+        business_phone=arguments.phone,
+        country=arguments.country,
+        currency=arguments.currency,
+    )
+
+    async def create() -> tuple[str, str, str]:
+        await require_newest_schema(settings.database_url)
+        service = build_service(settings)
+        try:
+            created = await service.use_cases().create_store(command)
+        finally:
+            await service.adapters.engine().dispose()
+        store = created.store
+        summary = (
+            f"{store.name} ({store.country}, {store.currency.code}), "
+            f"commission {store.fee_policy.percentage} %"
+        )
+        return store.id, created.api_key, summary
+
+    store_id, api_key, summary = asyncio.run(create())
+    print(f"Opened {summary}.")
+    print(f"  store id  {store_id}")
+    print(f"  API key   {api_key}")
+    print(
+        "The API key is shown only now: storepay keeps only its hash. "
+        f"POST /api/v1/admin/stores/{store_id}/api-keys issues a new one."
+    )
+    return 0
+
+
+# -- reconcile ---------------------------------------------------------------------------------
+
+
+def _reconcile(_arguments: argparse.Namespace) -> int:
+    _quiet_logging()
+    settings = load_settings(os.environ)
+    if settings.gateway is GatewayKind.SIMULATED:
+        print(
+            "storepay: note: the simulated gateway keeps its test-mode state in the process that "
+            "serves it; this pass asks a fresh one, so payments made through `storepay serve` "
+            "cannot be synced from here (serve's background reconciler can)",
+            file=sys.stderr,
+        )
+    report = asyncio.run(_reconcile_once(settings))
+    print(f"Reconciled {shown(settings.database_url)}:")
+    print(f"  payments checked  {report.payments_checked}")
+    print(f"  payments changed  {report.payments_changed}")
+    print(f"  refunds settled   {report.refunds_checked}")
+    print(f"  events retried    {report.events_retried} ({report.events_recovered} recovered)")
+    print(f"  failures          {report.failures}")
+    if report.failures:
+        print(
+            f"storepay: {report.failures} could not be reconciled; the log above says why",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+async def _reconcile_once(settings: Settings) -> ReconcileReport:
+    await require_newest_schema(settings.database_url)
+    service = build_service(settings)
+    try:
+        return await service.use_cases().reconcile()
+    finally:
+        await service.adapters.engine().dispose()
+
+
+# -- the parser --------------------------------------------------------------------------------
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1-65535)")
+    return int(text)
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 1 or more")
+    return int(text)
+
+
+def _usage_of(parser: argparse.ArgumentParser) -> Handler:
+    def usage(_arguments: argparse.Namespace) -> int:
+        parser.print_help(sys.stderr)
+        return 2
+
+    return usage
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="storepay",
         description="Payments for multi-store marketplaces on Stripe Connect.",
+        epilog="Configuration comes from the environment (STOREPAY_*, STRIPE_*): see README.md.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_installed_version()}")
-    parser.add_subparsers(dest="command", metavar="command")
+    commands = parser.add_subparsers(dest="command", metavar="command")
+
+    serve = commands.add_parser(
+        "serve",
+        help="migrate the database, then serve the HTTP API",
+        description="Apply the database migrations, then serve the HTTP API with uvicorn. "
+        "Prints the admin token when it was generated.",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    serve.add_argument("--port", type=_port, default=8000, help="port to listen on (8000)")
+    serve.add_argument(
+        "--workers",
+        type=_positive,
+        default=1,
+        help="worker processes (1; more needs STOREPAY_GATEWAY=stripe)",
+    )
+    serve.set_defaults(handler=_serve)
+
+    db = commands.add_parser("db", help="the database schema", description="The database schema.")
+    db_commands = db.add_subparsers(dest="db_command", metavar="command")
+    db.set_defaults(handler=_usage_of(db))
+    upgrade = db_commands.add_parser(
+        "upgrade",
+        help="migrate the database to the newest schema",
+        description="Migrate STOREPAY_DATABASE_URL to the newest schema and say what it took.",
+    )
+    upgrade.set_defaults(handler=_db_upgrade)
+
+    stores = commands.add_parser("stores", help="the platform's stores", description="Stores.")
+    store_commands = stores.add_subparsers(dest="stores_command", metavar="command")
+    stores.set_defaults(handler=_usage_of(stores))
+    create = store_commands.add_parser(
+        "create",
+        help="open a store and print its API key",
+        description="Open a store on the platform; prints its id and its API key (only now).",
+    )
+    create.add_argument("--name", required=True, help="the store's name")
+    create.add_argument("--email", required=True, help="the store's business e-mail address")
+    create.add_argument("--country", default="LU", help="ISO 3166-1 alpha-2 country (LU)")
+    create.add_argument("--currency", default="EUR", help="ISO 4217 currency (EUR)")
+    create.add_argument("--phone", default=None, help="the store's business phone number")
+    create.set_defaults(handler=_stores_create)
+
+    reconcile = commands.add_parser(
+        "reconcile",
+        help="one reconciliation pass",
+        description="Sync payments and refunds stuck in a non-final state with the gateway and "
+        "retry failed events, once; exits 1 when something could not be reconciled.",
+    )
+    reconcile.set_defaults(handler=_reconcile)
+
     return parser
 
 
@@ -29,11 +226,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; each subcommand registers its handler with ``set_defaults``."""
     parser = build_parser()
     arguments = parser.parse_args(argv)
-    handler: Callable[[argparse.Namespace], int] | None = getattr(arguments, "handler", None)
+    handler: Handler | None = getattr(arguments, "handler", None)
     if handler is None:
         parser.print_help(sys.stderr)
         return 2
-    return handler(arguments)
+    try:
+        return handler(arguments)
+    except SettingsError as error:
+        print(f"storepay: {error}", file=sys.stderr)
+        return 2
+    except DatabaseUnavailable as error:
+        print(f"storepay: {error}", file=sys.stderr)
+        return 1
+    except DomainError as error:
+        print(f"storepay: {error.message}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,162 @@
+"""``storepay serve``: check the settings, migrate the database, then serve HTTP with uvicorn.
+
+Each uvicorn worker builds its own settings from the environment, so whatever start-up generated
+(the admin token, the webhook secret) is written back into the environment first: every worker
+then accepts the same token and verifies the same signatures.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import Iterator, Mapping, MutableMapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from types import FrameType
+from typing import Any, TextIO
+
+import uvicorn
+
+from entrypoints.container import build_service
+from entrypoints.database import migrate, shown
+from entrypoints.settings import GatewayKind, Settings, SettingsError, load_settings
+
+APP_FACTORY = "entrypoints.http.app:create_app"
+API_PREFIX = "/api/v1"
+_ANY_ADDRESS = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}
+
+
+@dataclass(frozen=True, slots=True)
+class ServeOptions:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+
+
+def log_config(level: str = "INFO") -> dict[str, Any]:
+    """uvicorn's logging, in every worker: JSON lines on stderr, secrets masked
+    (``entrypoints.logging``). The app logs one access line a request, so uvicorn's is off."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": "entrypoints.logging.JsonFormatter"}},
+        "handlers": {
+            "stderr": {
+                "class": "logging.StreamHandler",
+                "formatter": "json",
+                "stream": "ext://sys.stderr",
+            }
+        },
+        "root": {"handlers": ["stderr"], "level": level},
+        "loggers": {
+            name: {"handlers": [], "propagate": True}
+            for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "litestar")
+        },
+    }
+
+
+def base_url(options: ServeOptions) -> str:
+    """Where a browser on this machine reaches the service."""
+    host = _ANY_ADDRESS.get(options.host, options.host)
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{options.port}"
+
+
+def pinned_environment(
+    settings: Settings, environ: Mapping[str, str], options: ServeOptions
+) -> dict[str, str]:
+    """The variables to set so that every worker builds the same settings as this process."""
+    pinned: dict[str, str] = {}
+    if settings.admin_token_generated:
+        pinned["STOREPAY_ADMIN_TOKEN"] = settings.admin_token
+    if not environ.get("STRIPE_WEBHOOK_SECRET", "").strip():
+        pinned["STRIPE_WEBHOOK_SECRET"] = settings.webhook_secret
+    if not environ.get("STOREPAY_PUBLIC_URL", "").strip():
+        # Links the service hands out (onboarding, checkout) point where it really listens.
+        pinned["STOREPAY_PUBLIC_URL"] = base_url(options)
+    return pinned
+
+
+def check(settings: Settings, options: ServeOptions) -> None:
+    """Refuse a contradictory start with one line, before anything listens."""
+    if options.workers > 1 and settings.gateway is GatewayKind.SIMULATED:
+        raise SettingsError(
+            f"--workers {options.workers} needs STOREPAY_GATEWAY=stripe: the simulated gateway "
+            "keeps its test-mode state in one process, so serve it with --workers 1"
+        )
+    build_service(settings).adapters.gateway()  # a gateway that cannot be built says so now
+
+
+def banner(settings: Settings, options: ServeOptions, version: str) -> str:
+    url = base_url(options)
+    workers = "1 worker" if options.workers == 1 else f"{options.workers} workers"
+    lines = [
+        f"storepay {version} on {url} ({settings.gateway.value} gateway, "
+        f"database {shown(settings.database_url)}, {workers})",
+    ]
+    if settings.admin_token_generated:
+        lines += [
+            "",
+            f"  Admin token: {settings.admin_token}",
+            "  (generated for this run and shown only now; set STOREPAY_ADMIN_TOKEN to keep one)",
+        ]
+    lines += [
+        "",
+        f"  API       {url}{API_PREFIX}",
+        f"  API docs  {url}/schema",
+        f"  Health    {url}/health",
+        '  Next      README.md, "A tour with curl": a whole payment, step by step',
+        "",
+    ]
+    return "\n".join(lines)
+
+
+@contextmanager
+def _stopped_by_signal() -> Iterator[list[int]]:
+    """uvicorn shuts down gracefully on SIGINT/SIGTERM, then raises the signal again for the
+    previous handler; this handler takes it, so a requested stop exits with status 0."""
+    received: list[int] = []
+
+    def remember(signum: int, _frame: FrameType | None) -> None:
+        received.append(signum)
+
+    signals = [signal.SIGINT, signal.SIGTERM]
+    previous = {signum: signal.signal(signum, remember) for signum in signals}
+    try:
+        yield received
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def serve(
+    options: ServeOptions,
+    *,
+    version: str,
+    environ: MutableMapping[str, str] = os.environ,
+    out: TextIO | None = None,
+) -> int:
+    out = out or sys.stdout
+    settings = load_settings(environ)
+    check(settings, options)
+    environ.update(pinned_environment(settings, environ, options))
+    migration = asyncio.run(migrate(settings.database_url))
+    print(f"storepay: {migration.describe()}", file=out)
+    print(banner(settings, options, version), file=out, flush=True)
+    with _stopped_by_signal():
+        uvicorn.run(
+            APP_FACTORY,
+            factory=True,
+            host=options.host,
+            port=options.port,
+            workers=options.workers,
+            lifespan="on",
+            log_config=log_config(),
+            access_log=False,
+            server_header=False,
+        )
+    print("storepay: stopped", file=out, flush=True)
+    return 0
