@@ -297,3 +297,64 @@ async def _a_payment_stuck_since_an_hour_ago(database_url: str) -> None:
             )
     finally:
         await service.adapters.engine().dispose()
+
+
+# -- demo --------------------------------------------------------------------------------------
+
+
+def test_the_demo_tells_the_whole_story_and_every_figure_reconciles(
+    database: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["demo"]) == 0
+
+    out = capsys.readouterr().out
+    for store in ("Atelier Ana", "Berg Bakery"):
+        assert f"{store} onboards as Express account acct_" in out
+        assert out.count(store) >= 8  # in the story, the payments, balances and fees
+    for moment in ("failed (card_declined)", "3-D Secure", "refunds EUR 10.00", "disputes"):
+        assert moment in out
+    assert "8. Reconciliation" in out
+    assert "MISMATCH" not in out
+    assert out.splitlines()[-2].startswith("   All ")
+    assert out.splitlines()[-2].endswith(" figures reconcile.")
+    assert "a temporary SQLite file" in out
+    assert not (tmp_path / "storepay.db").exists()
+    assert not Path(database.removeprefix("sqlite+aiosqlite:///")).exists()
+
+
+def test_the_demo_prints_the_mismatches_and_fails_when_a_figure_does_not_reconcile(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from dataclasses import replace
+
+    from application.use_cases import get_balance
+    from domain.ledger import LedgerEntry, StoreBalance, store_balances
+    from domain.money import Money
+
+    def a_cent_astray(entries: list[LedgerEntry]) -> list[StoreBalance]:
+        return [
+            replace(balance, refunds=balance.refunds + Money(1, balance.currency))
+            for balance in store_balances(entries)
+        ]
+
+    monkeypatch.setattr(get_balance, "store_balances", a_cent_astray)
+
+    assert main(["demo"]) == 1
+
+    out = capsys.readouterr().out
+    assert "MISMATCH  balances" in out
+    assert "Berg Bakery: refunds: expected EUR 10.00, found EUR 10.01" in out
+    assert "Atelier Ana: refunds: expected EUR 0.00, found EUR 0.01" in out
+    assert "figures do NOT reconcile." in out
+
+
+def test_the_demo_runs_on_a_database_it_is_given_again_and_again(
+    database: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["demo", "--database-url", database]) == 0
+    assert main(["demo", "--database-url", database]) == 0
+
+    out = capsys.readouterr().out
+    assert out.count("All ") == 2
+    assert "is already at the newest schema" in out
+    assert asyncio.run(current_revision(database)) == newest_revision()
