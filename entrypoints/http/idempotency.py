@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from enum import Enum
 from typing import Any
 
 import msgspec
-from litestar import Request, Response
+from litestar import MediaType, Request, Response
 from litestar.exceptions import ValidationException
-from litestar.openapi.spec import Parameter, Schema
+from litestar.openapi.spec import Operation, Parameter, RequestBody, Schema
 from litestar.openapi.spec.enums import OpenAPIType
 
 from application.idempotent_requests import MAX_KEY_LENGTH
@@ -29,6 +31,29 @@ IDEMPOTENCY_PARAMETER = Parameter(
     ),
     schema=Schema(type=OpenAPIType.STRING, max_length=MAX_KEY_LENGTH),
 )
+
+
+@dataclass
+class IdempotentOperation(Operation):
+    """An operation that documents the ``Idempotency-Key`` header it accepts.
+
+    ``@post(..., operation_class=IdempotentOperation)``: a route's ``parameters=`` argument is
+    Litestar's layered parameter map, not OpenAPI parameters, so it cannot carry the header.
+    """
+
+    def __post_init__(self) -> None:
+        listed = [p for p in self.parameters or [] if getattr(p, "name", None) != HEADER]
+        self.parameters = [*listed, IDEMPOTENCY_PARAMETER]
+
+
+@dataclass
+class IdempotentOptionalBodyOperation(IdempotentOperation):
+    """The same, for a POST whose JSON body may be left out."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if isinstance(self.request_body, RequestBody):
+            self.request_body.required = False
 
 
 class _Kept(msgspec.Struct):
@@ -72,9 +97,15 @@ async def idempotent(
         if isinstance(response.content, bytes)
         else msgspec.json.encode(response.content)
     )
-    media_type = str(response.media_type)
+    media_type = _media_type(response)
     kept = _Kept(status=response.status_code, media_type=media_type, body=rendered)
     await requests.remember(scope, key, fingerprint, msgspec.json.encode(kept))
     return Response(
         rendered, status_code=response.status_code, media_type=media_type, headers=response.headers
     )
+
+
+def _media_type(response: Response[Any]) -> str:
+    """The answer's media type as its header will say it (JSON unless the handler chose)."""
+    media_type = response.media_type or MediaType.JSON
+    return media_type.value if isinstance(media_type, Enum) else str(media_type)
