@@ -149,6 +149,8 @@ def test_a_retried_registration_replays_its_answer(
     assert (first.status_code, again.status_code) == (201, 201)
     assert again.json() == first.json()
     assert again.headers["idempotent-replayed"] == "true"
+    for answer in (first, again):
+        assert answer.headers["content-type"].startswith("application/json")
     assert_problem(
         client.post(ORDERS, json={**BODY, "reference": "A-1043"}, headers=headers),
         409,

@@ -19,7 +19,11 @@ from entrypoints.http.controllers.store_customers import StoreCustomersControlle
 from entrypoints.http.controllers.store_orders import StoreOrdersController
 from entrypoints.http.controllers.store_payments import StorePaymentsController
 from entrypoints.http.dependencies import StoreDependency, UseCasesDependency
-from entrypoints.http.idempotency import IDEMPOTENCY_PARAMETER, idempotent
+from entrypoints.http.idempotency import (
+    IdempotentOperation,
+    IdempotentOptionalBodyOperation,
+    idempotent,
+)
 from entrypoints.http.problems import documented
 from entrypoints.http.schemas.balance import BalancesOut, balances_out
 from entrypoints.http.schemas.payment_config import (
@@ -61,7 +65,7 @@ class StoreAccountController(Controller):
             "(optional) keeps the store's postal address on its record."
         ),
         responses=documented(401, 402, 409, 422),
-        parameters=[IDEMPOTENCY_PARAMETER],
+        operation_class=IdempotentOptionalBodyOperation,
     )
     async def set_up_payments(
         self,
@@ -91,7 +95,7 @@ class StoreAccountController(Controller):
         summary="A fresh onboarding link",
         description="Refused with 409 payments_not_set_up before POST /store/payments/setup.",
         responses=documented(401, 402, 409),
-        parameters=[IDEMPOTENCY_PARAMETER],
+        operation_class=IdempotentOperation,
     )
     async def onboarding_link(
         self,

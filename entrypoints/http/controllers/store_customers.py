@@ -8,7 +8,7 @@ from litestar import Controller, Request, Response, delete, get, post
 from litestar.params import FromPath, FromQuery, Parameter
 
 from entrypoints.http.dependencies import StoreDependency, UseCasesDependency
-from entrypoints.http.idempotency import IDEMPOTENCY_PARAMETER, idempotent
+from entrypoints.http.idempotency import IdempotentOperation, idempotent
 from entrypoints.http.problems import documented
 from entrypoints.http.schemas.payment_methods import (
     PaymentMethodOut,
@@ -52,7 +52,7 @@ class StoreCustomersController(Controller):
         status_code=200,
         summary="Offer this card first",
         responses=documented(401, 404, 409, 422),
-        parameters=[IDEMPOTENCY_PARAMETER],
+        operation_class=IdempotentOperation,
     )
     async def set_default(
         self,

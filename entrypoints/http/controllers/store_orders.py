@@ -10,7 +10,7 @@ from litestar.params import FromPath, JSONBody
 
 from application.use_cases.register_order import NewOrder
 from entrypoints.http.dependencies import StoreDependency, UseCasesDependency
-from entrypoints.http.idempotency import IDEMPOTENCY_PARAMETER, idempotent
+from entrypoints.http.idempotency import IdempotentOperation, idempotent
 from entrypoints.http.problems import documented
 from entrypoints.http.schemas.orders import NewOrderBody, OrderOut, order_out
 
@@ -35,7 +35,7 @@ class StoreOrdersController(Controller):
                 description="The reference was already registered with the same details.",
             ),
         },
-        parameters=[IDEMPOTENCY_PARAMETER],
+        operation_class=IdempotentOperation,
     )
     async def register_order(
         self,

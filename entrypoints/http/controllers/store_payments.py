@@ -11,7 +11,11 @@ from application.use_cases.list_payments import PaymentQuery
 from application.use_cases.refund_payment import RefundOrder
 from domain.payment import PaymentStatus
 from entrypoints.http.dependencies import StoreDependency, UseCasesDependency
-from entrypoints.http.idempotency import HEADER, IDEMPOTENCY_PARAMETER, idempotent
+from entrypoints.http.idempotency import (
+    HEADER,
+    IdempotentOptionalBodyOperation,
+    idempotent,
+)
 from entrypoints.http.problems import documented
 from entrypoints.http.schemas.payments import (
     PaymentOut,
@@ -76,7 +80,7 @@ class StorePaymentsController(Controller):
             "left answers 422 refund_exceeds_remaining."
         ),
         responses=documented(401, 402, 404, 409, 422),
-        parameters=[IDEMPOTENCY_PARAMETER],
+        operation_class=IdempotentOptionalBodyOperation,
     )
     async def refund_payment(
         self,
