@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,7 +59,8 @@ def describe_revision(revision: str | None) -> str:
     if revision is None:
         return "an empty database"
     script = _scripts().get_revision(revision)
-    title = (script.doc if script is not None else "").splitlines()[0].rstrip(".:")
+    first_paragraph = " ".join((script.doc if script is not None else "").split("\n\n")[0].split())
+    title = re.split(r"[:.](?:\s|$)", first_paragraph)[0].strip()
     return f"revision {revision} ({title[:1].lower()}{title[1:]})" if title else revision
 
 
