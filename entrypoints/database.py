@@ -105,9 +105,13 @@ async def require_newest_schema(database_url: str) -> None:
         )
     current, newest = await current_revision(database_url), newest_revision()
     if current != newest:
+        where = (
+            "has no storepay schema yet"
+            if current is None
+            else f"is at {describe_revision(current)}, not the newest schema ({newest})"
+        )
         raise DatabaseUnavailable(
-            f"the database at {shown(database_url)} is at {describe_revision(current)}, not "
-            f"the newest schema ({newest}): run `storepay db upgrade` first"
+            f"the database at {shown(database_url)} {where}: run `storepay db upgrade` first"
         )
 
 

@@ -230,6 +230,19 @@ def test_stores_create_asks_for_the_migrations_first(
     assert not Path(database.removeprefix("sqlite+aiosqlite:///")).exists()
 
 
+def test_stores_create_refuses_a_database_without_the_schema(
+    database: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    Path(database.removeprefix("sqlite+aiosqlite:///")).touch()
+
+    assert main(["stores", "create", "--name", "X", "--email", "x@x.lu"]) == 1
+
+    assert capsys.readouterr().err == (
+        f"storepay: the database at {database} has no storepay schema yet: "
+        "run `storepay db upgrade` first\n"
+    )
+
+
 def test_required_options_are_required(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_info:
         main(["stores", "create", "--name", "Atelier Ana"])
