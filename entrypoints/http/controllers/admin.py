@@ -11,7 +11,7 @@ from application.use_cases.create_store import NewStore
 from application.use_cases.set_fee_policy import NewFeePolicy
 from entrypoints.http.auth import SECURITY, admin_only
 from entrypoints.http.dependencies import UseCasesDependency
-from entrypoints.http.idempotency import IDEMPOTENCY_PARAMETER, idempotent
+from entrypoints.http.idempotency import IdempotentOperation, idempotent
 from entrypoints.http.problems import documented
 from entrypoints.http.schemas.common import CurrencyCode
 from entrypoints.http.schemas.reports import PlatformFeeReportOut, platform_fee_report_out
@@ -42,7 +42,7 @@ class AdminController(Controller):
         summary="Open a store",
         description="The API key is shown only in this answer; storepay keeps only its hash.",
         responses=documented(401, 409, 422),
-        parameters=[IDEMPOTENCY_PARAMETER],
+        operation_class=IdempotentOperation,
     )
     async def create_store(
         self,
@@ -100,7 +100,7 @@ class AdminController(Controller):
         status_code=201,
         summary="Issue a new API key; the old one stops working",
         responses=documented(401, 404, 409),
-        parameters=[IDEMPOTENCY_PARAMETER],
+        operation_class=IdempotentOperation,
     )
     async def rotate_api_key(
         self,
