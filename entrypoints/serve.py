@@ -8,6 +8,7 @@ then accepts the same token and verifies the same signatures.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
 import sys
@@ -18,12 +19,13 @@ from types import FrameType
 from typing import Any, TextIO
 
 import uvicorn
+from litestar import Litestar
 
 from entrypoints.container import build_service
 from entrypoints.database import migrate, shown
 from entrypoints.settings import GatewayKind, Settings, SettingsError, load_settings
 
-APP_FACTORY = "entrypoints.http.app:create_app"
+APP_FACTORY = "entrypoints.serve:served_app"
 API_PREFIX = "/api/v1"
 _ANY_ADDRESS = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}
 
@@ -55,6 +57,19 @@ def log_config(level: str = "INFO") -> dict[str, Any]:
             for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "litestar")
         },
     }
+
+
+def served_app() -> Litestar:
+    """The app each uvicorn worker serves: ``create_app`` from the environment, then the
+    process's logging put back, because Litestar installs handlers of its own on the root logger
+    when an app is built (unmasked, and not JSON)."""
+    from entrypoints.http.app import create_app
+    from entrypoints.logging import configure_logging
+
+    app = create_app()
+    configure_logging()
+    logging.getLogger("uvicorn.access").propagate = False  # the app logs one line a request
+    return app
 
 
 def base_url(options: ServeOptions) -> str:

@@ -65,7 +65,7 @@ def test_serve_migrates_prints_the_token_and_hands_the_app_factory_to_uvicorn(
 
     assert asyncio.run(current_revision(database)) == newest_revision()
     ((app, options),) = uvicorn.calls
-    assert app == "entrypoints.http.app:create_app"
+    assert app == "entrypoints.serve:served_app"
     assert options["factory"] is True
     assert (options["host"], options["port"], options["workers"]) == ("0.0.0.0", 8123, 1)
 
@@ -275,5 +275,10 @@ def test_the_real_command_serves_and_stops_cleanly_on_sigterm(
     assert lines.rest()[-1:] == ["storepay: stopped\n"]
     assert process.stderr is not None
     log = process.stderr.read()
-    assert "Application shutdown complete" in log
     assert token not in log
+    records = [json.loads(line) for line in log.splitlines()]  # JSON, one record a line
+    messages = [(record["logger"], record["message"]) for record in records]
+    assert ("storepay.reconciler", "reconciling every 300 seconds") in messages
+    assert ("storepay.access", "GET /health 200") in messages
+    assert ("uvicorn.error", "Application shutdown complete.") in messages
+    assert not any(logger == "uvicorn.access" for logger, _ in messages)  # the app's line only
