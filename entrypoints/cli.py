@@ -19,7 +19,8 @@ from application.use_cases.create_store import NewStore
 from application.use_cases.reconcile import ReconcileReport
 from domain.errors import DomainError
 from entrypoints.container import build_service
-from entrypoints.database import DatabaseUnavailable, migrate, require_newest_schema, shown
+from entrypoints.database import migrate, require_newest_schema, shown
+from entrypoints.errors import CommandFailed
 from entrypoints.settings import GatewayKind, Settings, SettingsError, load_settings
 
 Handler = Callable[[argparse.Namespace], int]
@@ -259,7 +260,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as error:
         print(f"storepay: {error}", file=sys.stderr)
         return 2
-    except DatabaseUnavailable as error:
+    except CommandFailed as error:
         print(f"storepay: {error}", file=sys.stderr)
         return 1
     except DomainError as error:

@@ -15,9 +15,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from adapters.sqlalchemy import create_engine, upgrade
 from adapters.sqlalchemy.migrations import alembic_config
+from entrypoints.errors import CommandFailed
 
 
-class DatabaseUnavailable(Exception):
+class DatabaseUnavailable(CommandFailed):
     """The database could not be reached or migrated; the message is one line for people."""
 
 

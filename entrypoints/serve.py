@@ -11,6 +11,7 @@ import asyncio
 import logging
 import os
 import signal
+import socket
 import sys
 from collections.abc import Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
@@ -23,6 +24,7 @@ from litestar import Litestar
 
 from entrypoints.container import build_service
 from entrypoints.database import migrate, shown
+from entrypoints.errors import CommandFailed
 from entrypoints.settings import GatewayKind, Settings, SettingsError, load_settings
 
 APP_FACTORY = "entrypoints.serve:served_app"
@@ -105,6 +107,20 @@ def check(settings: Settings, options: ServeOptions) -> None:
     build_service(settings).adapters.gateway()  # a gateway that cannot be built says so now
 
 
+def unavailable_address(options: ServeOptions) -> str | None:
+    """Why uvicorn could not listen where asked, found out before anything is printed."""
+    try:
+        family, kind, protocol, _, address = socket.getaddrinfo(
+            options.host, options.port, type=socket.SOCK_STREAM
+        )[0]
+        with socket.socket(family, kind, protocol) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+            probe.bind(address)
+    except OSError as error:
+        return f"cannot listen on {options.host}:{options.port}: {error.strerror or error}"
+    return None
+
+
 def banner(settings: Settings, options: ServeOptions, version: str) -> str:
     url = base_url(options)
     workers = "1 worker" if options.workers == 1 else f"{options.workers} workers"
@@ -157,6 +173,9 @@ def serve(
     out = out or sys.stdout
     settings = load_settings(environ)
     check(settings, options)
+    problem = unavailable_address(options)
+    if problem is not None:
+        raise CommandFailed(problem)
     environ.update(pinned_environment(settings, environ, options))
     migration = asyncio.run(migrate(settings.database_url))
     print(f"storepay: {migration.describe()}", file=out)

@@ -129,6 +129,23 @@ def test_several_workers_with_the_simulated_gateway_are_refused_in_one_line(
     )
 
 
+def test_an_address_in_use_is_refused_in_one_line_before_anything_is_printed(
+    database: str, uvicorn: FakeUvicorn, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+
+        assert main(["serve", "--port", str(port)]) == 1
+
+    assert uvicorn.calls == []
+    output = capsys.readouterr()
+    assert output.out == ""
+    assert output.err == f"storepay: cannot listen on 127.0.0.1:{port}: Address already in use\n"
+    assert asyncio.run(current_revision(database)) is None  # nothing migrated either
+
+
 @pytest.mark.parametrize("option", [["--port", "0"], ["--port", "http"], ["--workers", "0"]])
 def test_nonsense_options_are_usage_errors(
     option: list[str], uvicorn: FakeUvicorn, capsys: pytest.CaptureFixture[str]
