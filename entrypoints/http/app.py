@@ -22,6 +22,7 @@ from entrypoints.http.auth import SECURITY_COMPONENTS
 from entrypoints.http.controllers.admin import AdminController
 from entrypoints.http.controllers.operations import OperationsController
 from entrypoints.http.controllers.store import store_router
+from entrypoints.http.controllers.storefront import StorefrontController
 from entrypoints.http.problems import EXCEPTION_HANDLERS
 from entrypoints.http.strict_bodies import decode_strictly
 from entrypoints.reconciler import reconciling
@@ -63,9 +64,13 @@ def create_app(service: Service | None = None) -> Litestar:
         storefront_middleware.append(
             RateLimitConfig(rate_limit=("minute", settings.rate_limit_per_minute)).middleware
         )
+    # Public storefront routes get their own router: the per-address rate limit is theirs alone.
+    storefront = Router(
+        path="/", route_handlers=[StorefrontController], middleware=storefront_middleware
+    )
     api = Router(
         path=API_PREFIX,
-        route_handlers=[AdminController, store_router],
+        route_handlers=[AdminController, storefront, store_router],
     )
     return Litestar(
         route_handlers=[api, OperationsController, MetricsController],

@@ -157,6 +157,12 @@ def http_problem(_request: Request[Any, Any, Any], error: HTTPException) -> Resp
     status = error.status_code
     code = CODES_BY_STATUS.get(status, "http_error")
     headers = dict(error.headers) if error.headers else None
+    if status == 429:
+        # The rate limiter says when its window resets (RateLimit-Reset, seconds); clients and
+        # proxies read Retry-After.
+        headers = headers or {}
+        reset = headers.get("RateLimit-Reset", "")
+        headers.setdefault("Retry-After", reset if reset.isdigit() and int(reset) > 0 else "60")
     detail = error.detail if status < 500 else TITLES.get(status, "Error")
     return problem(status, code, detail, headers=headers)
 
