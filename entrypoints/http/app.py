@@ -21,12 +21,13 @@ from entrypoints.http.access_log import access_log
 from entrypoints.http.auth import SECURITY_COMPONENTS
 from entrypoints.http.controllers.admin import AdminController
 from entrypoints.http.controllers.operations import OperationsController
+from entrypoints.http.controllers.simulator import SimulatorController
 from entrypoints.http.controllers.store import store_router
 from entrypoints.http.controllers.storefront import StorefrontController
 from entrypoints.http.problems import EXCEPTION_HANDLERS
 from entrypoints.http.strict_bodies import decode_strictly
 from entrypoints.reconciler import reconciling
-from entrypoints.settings import load_settings
+from entrypoints.settings import GatewayKind, load_settings
 
 API_PREFIX = "/api/v1"
 MAX_BODY_BYTES = 64 * 1024
@@ -72,8 +73,14 @@ def create_app(service: Service | None = None) -> Litestar:
         path=API_PREFIX,
         route_handlers=[AdminController, storefront, store_router],
     )
+    simulator = [SimulatorController] if settings.gateway is GatewayKind.SIMULATED else []
     return Litestar(
-        route_handlers=[api, OperationsController, MetricsController],
+        route_handlers=[
+            api,
+            OperationsController,
+            MetricsController,
+            *simulator,
+        ],
         dependencies={
             "use_cases": _from_container(service.use_cases),
             "engine": _from_container(service.adapters.engine),
