@@ -24,6 +24,7 @@ from entrypoints.http.controllers.operations import OperationsController
 from entrypoints.http.controllers.simulator import SimulatorController
 from entrypoints.http.controllers.store import store_router
 from entrypoints.http.controllers.storefront import StorefrontController
+from entrypoints.http.controllers.webhooks import WebhooksController
 from entrypoints.http.problems import EXCEPTION_HANDLERS
 from entrypoints.http.strict_bodies import decode_strictly
 from entrypoints.reconciler import reconciling
@@ -79,6 +80,7 @@ def create_app(service: Service | None = None) -> Litestar:
             api,
             OperationsController,
             MetricsController,
+            WebhooksController,
             *simulator,
         ],
         dependencies={
