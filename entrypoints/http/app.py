@@ -20,6 +20,7 @@ from entrypoints.container import Service, build_service
 from entrypoints.http.access_log import access_log
 from entrypoints.http.auth import SECURITY_COMPONENTS
 from entrypoints.http.controllers.admin import AdminController
+from entrypoints.http.controllers.onboarding_pages import OnboardingPagesController
 from entrypoints.http.controllers.operations import OperationsController
 from entrypoints.http.controllers.simulator import SimulatorController
 from entrypoints.http.controllers.store import store_router
@@ -81,6 +82,7 @@ def create_app(service: Service | None = None) -> Litestar:
             OperationsController,
             MetricsController,
             WebhooksController,
+            OnboardingPagesController,
             *simulator,
         ],
         dependencies={

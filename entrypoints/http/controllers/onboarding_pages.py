@@ -1,0 +1,119 @@
+"""The pages Stripe's hosted onboarding sends a store back to.
+
+Both addresses carry a signed, expiring token minted with the onboarding link. ``refresh`` is
+visited when a link went stale: it mints a fresh one and redirects to it. ``return`` is where
+onboarding ends (finished or not): it asks the gateway where the account stands and says so.
+A missing, forged or expired token is a ``403`` page in words, never a stack trace.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from litestar import Controller, Response, get
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect
+
+from application.errors import InvalidOnboardingToken
+from domain.account import AccountStatus, store_account_status
+from domain.store import Store
+from entrypoints.http.dependencies import UseCasesDependency
+from entrypoints.http.html import (
+    HTML_EXCEPTION_HANDLERS,
+    documented_pages,
+    message_page,
+    see_other,
+    text,
+)
+
+NO_TOKEN = "this page needs the token of an onboarding link"
+
+_WHERE_IT_STANDS: dict[AccountStatus, tuple[str, str, str]] = {
+    AccountStatus.ACTIVE: (
+        "Your store can take payments",
+        "Onboarding is complete: card payments and payouts are enabled.",
+        "success",
+    ),
+    AccountStatus.PENDING: (
+        "Onboarding is not finished",
+        "Some details are still missing, or Stripe is still checking them. Continue where you "
+        "left off, or come back later.",
+        "info",
+    ),
+    AccountStatus.RESTRICTED: (
+        "Stripe needs a few more details",
+        "Payments or payouts stay disabled until the missing details are provided.",
+        "info",
+    ),
+    AccountStatus.INACTIVE: (
+        "Payments are disabled for this store",
+        "The account was rejected or disconnected from the platform. Contact the platform's "
+        "support to set up payments again.",
+        "error",
+    ),
+}
+
+
+class OnboardingPagesController(Controller):
+    path = "/onboarding/{store_id:str}"
+    tags = ["Pages"]  # noqa: RUF012
+    security = []  # noqa: RUF012  (public: no bearer token)
+    exception_handlers = HTML_EXCEPTION_HANDLERS
+
+    @get(
+        "/refresh",
+        summary="A fresh onboarding link: redirects to it",
+        description="303 to a new onboarding link; 403 (a page) when the token is not valid.",
+        status_code=303,
+        responses=documented_pages(403, 409),
+        cache=False,
+    )
+    async def refresh(
+        self,
+        store_id: FromPath[str],
+        use_cases: UseCasesDependency,
+        token: FromQuery[str | None] = None,
+    ) -> Redirect:
+        if not token:
+            raise InvalidOnboardingToken(NO_TOKEN)
+        link = await use_cases.refresh_onboarding_link(store_id, token=token)
+        return see_other(link.url)
+
+    @get(
+        "/return",
+        summary="Where the store's onboarding stands",
+        description="A page; 403 when the token is not valid.",
+        media_type="text/html",
+        responses=documented_pages(403, 409),
+        cache=False,
+    )
+    async def returned(
+        self,
+        store_id: FromPath[str],
+        use_cases: UseCasesDependency,
+        token: FromQuery[str | None] = None,
+    ) -> Response[str]:
+        if not token:
+            raise InvalidOnboardingToken(NO_TOKEN)
+        store = await use_cases.check_onboarding(store_id, token)
+        return _where_it_stands(store, token)
+
+
+def _where_it_stands(store: Store, token: str) -> Response[str]:
+    status = store_account_status(store.account)
+    title, words, tone = _WHERE_IT_STANDS.get(
+        status, ("Onboarding has not started", "Start from the store's back office.", "info")
+    )
+    extra = f"<p>Store: <strong>{text(store.name)}</strong></p>\n"
+    if store.account is not None and store.account.needs_onboarding:
+        refresh = f"/onboarding/{quote(store.id, safe='')}/refresh?token={quote(token, safe='')}"
+        extra += f'<p><a class="button" href="{text(refresh)}">Continue onboarding</a></p>\n'
+    due = (
+        ()
+        if store.account is None or store.account.snapshot is None
+        else (store.account.snapshot.currently_due + store.account.snapshot.past_due)
+    )
+    if due and status is not AccountStatus.ACTIVE:
+        items = "".join(f"<li>{text(item)}</li>" for item in sorted(set(due)))
+        extra += f"<p>Still needed:</p>\n<ul>{items}</ul>\n"
+    return message_page(title, words, status_code=200, tone=tone, extra=extra)
