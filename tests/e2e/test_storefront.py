@@ -248,14 +248,24 @@ def test_the_fee_preview_follows_the_store_policy(client: TestClient[Any], shop:
         "amount_store": 99_500,
         "platform_fee": 500,
         "currency": "EUR",
-        "amount_total_display": preview.json()["amount_total_display"],
-        "amount_store_display": preview.json()["amount_store_display"],
-        "platform_fee_display": preview.json()["platform_fee_display"],
+        "amount_total_display": "EUR 1000.00",
+        "amount_store_display": "EUR 995.00",
+        "platform_fee_display": "EUR 5.00",
     }
-    assert (
-        "1,000.00" in preview.json()["amount_total_display"]
-        or "1000.00" in (preview.json()["amount_total_display"])
+
+
+def test_a_zero_decimal_currency_is_previewed_in_whole_units(
+    client: TestClient[Any], market: Marketplace
+) -> None:
+    yen = market.ready_store("Kissa", country="JP", currency="JPY")
+    preview = client.get(
+        f"{API}/platform/stores/{yen.id}/payments/fee-preview",
+        params={"amount": 1000, "currency": "jpy"},
     )
+    assert preview.status_code == 200
+    assert preview.json()["amount_total"] == 1000
+    assert preview.json()["platform_fee"] == 25
+    assert preview.json()["currency"] == "JPY"
 
 
 @pytest.mark.parametrize(
