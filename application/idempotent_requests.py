@@ -12,7 +12,10 @@ from application.errors import IdempotencyKeyReused
 from application.ports import Clock, DuplicateRecord, IdempotencyRecord, UnitOfWorkFactory
 
 REPLAY_WINDOW = timedelta(hours=24)
-MAX_KEY_LENGTH = 255
+MAX_KEY_LENGTH = 200  # stored with a namespace prefix in a 255-character column
+# Use cases keep their own records in the same table ("refund:<key>"); a request's key lives
+# under its own prefix so that no key a client chooses can collide with theirs.
+_NAMESPACE = "request:"
 
 
 class IdempotentRequests:
@@ -23,7 +26,7 @@ class IdempotentRequests:
     async def earlier_answer(self, scope: str, key: str, fingerprint: str) -> bytes | None:
         """The answer kept for this key, or ``None`` when the request is new."""
         async with self._uow_factory() as uow:
-            record = await uow.idempotency.get(scope, key)
+            record = await uow.idempotency.get(scope, _NAMESPACE + key)
         if record is None or self._clock.now() - record.created_at > REPLAY_WINDOW:
             return None
         if record.fingerprint != fingerprint:
@@ -35,7 +38,7 @@ class IdempotentRequests:
     async def remember(self, scope: str, key: str, fingerprint: str, answer: bytes) -> None:
         record = IdempotencyRecord(
             scope=scope,
-            key=key,
+            key=_NAMESPACE + key,
             fingerprint=fingerprint,
             result=answer,
             created_at=self._clock.now(),

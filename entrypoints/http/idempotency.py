@@ -74,7 +74,9 @@ async def idempotent(
     if not 0 < len(key) <= MAX_KEY_LENGTH:
         raise ValidationException(
             detail=f"{HEADER} is 1 to {MAX_KEY_LENGTH} characters",
-            extra=[{"key": HEADER, "message": "1 to 255 characters", "source": "header"}],
+            extra=[
+                {"key": HEADER, "message": f"1 to {MAX_KEY_LENGTH} characters", "source": "header"}
+            ],
         )
     requests = service_of(request).use_cases().idempotent_requests
     fingerprint = hashlib.sha256(
