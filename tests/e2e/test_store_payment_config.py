@@ -178,7 +178,6 @@ def test_payout_settings_change_and_show_in_the_config(
 @pytest.mark.parametrize(
     ("body", "field"),
     [
-        ({"payout_schedule": "yearly"}, "payout_schedule"),
         ({"payout_schedule": 7}, "payout_schedule"),
         ({"minimum_payout": "5000"}, "minimum_payout"),
         ({"minimum_payout": 50.0}, "minimum_payout"),
@@ -193,6 +192,14 @@ def test_payout_settings_are_validated(
         client.patch(SETTINGS, json=body, headers=store.headers), 400, "validation_error"
     )
     assert problem["field"] == field
+
+
+def test_a_schedule_that_does_not_exist_is_refused_by_the_payout_rules(
+    client: TestClient[Any], store: StoreKey
+) -> None:
+    answer = client.patch(SETTINGS, json={"payout_schedule": "yearly"}, headers=store.headers)
+    problem = assert_problem(answer, 422, "invalid_payout_settings")
+    assert "daily, weekly, monthly, manual" in problem["detail"]
 
 
 def test_a_minimum_payout_the_currency_cannot_pay_out_is_refused(

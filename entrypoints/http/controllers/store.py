@@ -125,11 +125,10 @@ class StoreAccountController(Controller):
         store: StoreDependency,
         use_cases: UseCasesDependency,
     ) -> PaymentConfigOut:
-        schedule = data.payout_schedule
         changed = await use_cases.change_payout_settings(
             PayoutChange(
                 store_id=store.id,
-                payout_schedule=None if schedule is None else schedule.value,
+                payout_schedule=data.payout_schedule,
                 minimum_payout=data.minimum_payout,
             )
         )

@@ -34,8 +34,20 @@ class OnboardingLinkOut(msgspec.Struct):
     expires_at: str
 
 
+# A plain string on the wire: which schedules exist is a business rule (invalid_payout_settings),
+# answered the same way however the request arrives.
+PayoutScheduleName = Annotated[
+    str,
+    msgspec.Meta(
+        max_length=20,
+        description="One of " + ", ".join(interval.value for interval in PayoutInterval) + ".",
+        examples=[PayoutInterval.WEEKLY.value],
+    ),
+]
+
+
 class PayoutSettingsBody(msgspec.Struct, forbid_unknown_fields=True):
-    payout_schedule: PayoutInterval | None = None
+    payout_schedule: PayoutScheduleName | None = None
     minimum_payout: FeeAmount | None = None
 
 
