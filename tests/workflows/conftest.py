@@ -12,7 +12,6 @@ from pytest_bdd import then
 
 from .backends import BACKENDS
 from .driver import Marketplace
-from .http_driver import HTTP_DIVERGENCES
 from .steps.balances import *  # noqa: F403
 from .steps.cards import *  # noqa: F403
 from .steps.checkout import *  # noqa: F403
@@ -35,14 +34,7 @@ def runner() -> Iterator[asyncio.Runner]:
 
 
 @pytest.fixture
-def market(
-    backend: str, runner: asyncio.Runner, tmp_path: Path, request: pytest.FixtureRequest
-) -> Iterator[Marketplace]:
-    divergence = HTTP_DIVERGENCES.get(request.node.originalname)
-    if backend == "http" and divergence is not None:
-        request.applymarker(
-            pytest.mark.xfail(reason=divergence, raises=AssertionError, strict=True)
-        )
+def market(backend: str, runner: asyncio.Runner, tmp_path: Path) -> Iterator[Marketplace]:
     with BACKENDS[backend](runner, tmp_path) as market:
         yield market
 

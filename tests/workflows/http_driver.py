@@ -18,7 +18,6 @@ endpoint) runs on the test client's own event loop: the database engine lives th
 from __future__ import annotations
 
 import asyncio
-import itertools
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import datetime, timedelta
@@ -38,8 +37,6 @@ from adapters.sqlalchemy import upgrade
 from adapters.system.clock import ManualClock
 from domain.errors import DomainError
 from domain.money import Money
-from domain.payment import PaymentStatus
-from domain.refund import RefundStatus
 from entrypoints.container import Service, build_service
 from entrypoints.http.app import create_app
 from entrypoints.settings import Settings, load_settings
@@ -68,16 +65,7 @@ T = TypeVar("T")
 API = "/api/v1"
 ADMIN_TOKEN = "spa_workflow_scenarios_admin_token"
 PAGE_SIZE = 2  # small, so that listing a store's payments follows the cursor
-PROBE_EMAIL = "key-check@storepay.test"
 
-# Scenarios (by test name) whose refusal the HTTP API words differently from the use cases, until
-# the two agree; they run, and are expected to fail, on the http backend only.
-HTTP_DIVERGENCES: dict[str, str] = {
-    "test_a_store_asks_for_hourly_payouts": (
-        "PATCH /store/payments/settings refuses payout_schedule 'hourly' as 400 validation_error "
-        "before the rule that answers invalid_payout_settings is reached"
-    ),
-}
 
 # The onboarding pages answer refusals with a page in words; the status says which (API.md, Pages).
 PAGE_REFUSALS = {403: "invalid_onboarding_token", 404: "not_found", 409: "payments_not_set_up"}
@@ -139,7 +127,6 @@ class HttpMarketplace:
         self.clock = clock
         self._stores: list[StoreRef] = []
         self._payment_stores: dict[str, StoreRef] = {}
-        self._probes = itertools.count(1)
 
     # -- HTTP ---------------------------------------------------------------------------------
 
@@ -202,30 +189,9 @@ class HttpMarketplace:
         return store.api_key
 
     def identify(self, api_key: str) -> str:
-        """The store the key acts for.
-
-        No back-office answer names the calling store, so the key registers an order no step
-        speaks of, and the one store whose own key can read that order is the caller.
-        """
         config = self._call("GET", f"{API}/store/payments/config", token=api_key)
-        order = {
-            "reference": f"key-check-{next(self._probes)}",
-            "customer_email": PROBE_EMAIL,
-            "amount": 100,
-            "currency": config["currency"],
-        }
-        probe = self._call("POST", f"{API}/store/orders", token=api_key, json=order, expect=201)
-        path = f"{API}/store/orders/{_segment(probe['id'])}"
-        owners = [
-            store.id
-            for store in self._stores
-            if self._client.get(
-                path, headers={"Authorization": f"Bearer {store.api_key}"}
-            ).status_code
-            == 200
-        ]
-        assert len(owners) == 1, f"{len(owners)} stores can read the order the key registered"
-        return owners[0]
+        store_id: str = config["store_id"]
+        return store_id
 
     def platform_fees(self) -> FeeReport:
         report = self._admin("GET", "/reports/platform-fees")
@@ -546,20 +512,10 @@ def _payment_view(payment: dict[str, Any]) -> PaymentView:
         amount_store=_money(payment["amount_store"], currency),
         amount_platform_fee=_money(payment["amount_platform_fee"], currency),
         amount_refunded=_money(payment["amount_refunded"], currency),
-        refundable=_refundable(payment, total, refunds),
+        refundable=_money(payment["amount_refundable"], currency),
         failure_reason=payment["failure_reason"],
         refunds=refunds,
     )
-
-
-def _refundable(payment: dict[str, Any], total: Money, refunds: list[RefundView]) -> Money:
-    """What a new refund may still take; the API shows its parts, not the sum."""
-    nothing = Money.zero(total.currency)
-    if not PaymentStatus(payment["status"]).is_paid:
-        return nothing
-    taken = sum((r.amount for r in refunds if RefundStatus(r.status).holds_amount), start=nothing)
-    disputed = _money(payment["amount_disputed"], payment["currency"])
-    return (total - taken - disputed).max(nothing)
 
 
 def _balance(line: dict[str, Any]) -> Balance:

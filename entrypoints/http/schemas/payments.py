@@ -39,6 +39,7 @@ class PaymentOut(msgspec.Struct):
     amount_refunded: int
     platform_fee_refunded: int
     amount_disputed: int
+    amount_refundable: int
     currency: str
     amount_total_display: str
     amount_store_display: str
@@ -85,6 +86,7 @@ def payment_out(payment: Payment) -> PaymentOut:
         amount_refunded=payment.amount_refunded.minor_units,
         platform_fee_refunded=payment.platform_fee_refunded.minor_units,
         amount_disputed=payment.amount_disputed.minor_units,
+        amount_refundable=payment.refundable_amount.minor_units,
         currency=payment.amount_total.currency.code,
         amount_total_display=display(payment.amount_total),
         amount_store_display=display(payment.amount_store),

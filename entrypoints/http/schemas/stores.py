@@ -48,6 +48,7 @@ class FeePolicyOut(msgspec.Struct):
 
 
 class PaymentConfigOut(msgspec.Struct):
+    store_id: str
     stripe_account_id: str | None
     account_status: str
     accepts_payments: bool
@@ -100,6 +101,7 @@ def fee_policy_out(policy: FeePolicy) -> FeePolicyOut:
 def payment_config_out(store: Store) -> PaymentConfigOut:
     status = store_account_status(store.account)
     return PaymentConfigOut(
+        store_id=store.id,
         stripe_account_id=None if store.account is None else store.account.account_id,
         account_status=status.value,
         accepts_payments=status.accepts_payments,
