@@ -20,7 +20,7 @@ from adapters.system.tokens import HmacTokenSigner
 from application.gateway import PaymentGateway
 from application.settings import ServiceSettings
 from application.use_cases.catalogue import Ports, UseCases
-from entrypoints.settings import GatewayKind, Settings, SettingsError
+from entrypoints.settings import Settings, SettingsError
 
 
 def signing_key(settings: Settings) -> bytes:
@@ -78,10 +78,8 @@ class Adapters(containers.DeclarativeContainer):
     signer = providers.Singleton(HmacTokenSigner, providers.Callable(signing_key, settings))
     gateway = providers.Selector(
         providers.Callable(gateway_kind, settings),
-        **{
-            GatewayKind.SIMULATED.value: providers.Singleton(simulated_gateway, settings),
-            GatewayKind.STRIPE.value: providers.Singleton(stripe_gateway, settings),
-        },
+        simulated=providers.Singleton(simulated_gateway, settings),
+        stripe=providers.Singleton(stripe_gateway, settings),
     )
 
 

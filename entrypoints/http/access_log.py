@@ -6,6 +6,7 @@ import logging
 import time
 from typing import Any
 
+from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 logger = logging.getLogger("storepay.access")
@@ -13,9 +14,10 @@ logger = logging.getLogger("storepay.access")
 
 def access_log(app: ASGIApp) -> ASGIApp:
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != ScopeType.HTTP:
             await app(scope, receive, send)
             return
+        method = scope["method"]
         started = time.perf_counter()
         status: dict[str, Any] = {"code": 500}
 
@@ -30,11 +32,11 @@ def access_log(app: ASGIApp) -> ASGIApp:
             client = scope.get("client")
             logger.info(
                 "%s %s %s",
-                scope["method"],
+                method,
                 scope["path"],
                 status["code"],
                 extra={
-                    "method": scope["method"],
+                    "method": method,
                     "path": scope["path"],
                     "status": status["code"],
                     "duration_ms": round((time.perf_counter() - started) * 1000, 1),

@@ -27,7 +27,7 @@ SECURITY_COMPONENTS = Components(
         )
     }
 )
-SECURITY = [{BEARER: []}]
+SECURITY: list[dict[str, list[str]]] = [{BEARER: []}]
 
 
 def service_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Service:

@@ -10,6 +10,7 @@ from typing import Any
 
 import msgspec
 from litestar import MediaType, Request, Response
+from litestar.enums import ParamType
 from litestar.exceptions import ValidationException
 from litestar.openapi.spec import Operation, Parameter, RequestBody, Schema
 from litestar.openapi.spec.enums import OpenAPIType
@@ -22,7 +23,7 @@ REPLAYED_HEADER = "Idempotent-Replayed"
 
 IDEMPOTENCY_PARAMETER = Parameter(
     name=HEADER,
-    param_in="header",  # type: ignore[arg-type]
+    param_in=ParamType.HEADER,
     required=False,
     description=(
         "Any unique string (a UUID is good). The same key with the same body within 24 h replays "
@@ -92,7 +93,8 @@ async def idempotent(
             headers={REPLAYED_HEADER: "true"},
         )
     response = await run()
-    if not 200 <= response.status_code < 300:
+    status = response.status_code or 200
+    if not 200 <= status < 300:
         return response
     rendered = (
         response.content
@@ -100,7 +102,7 @@ async def idempotent(
         else msgspec.json.encode(response.content)
     )
     media_type = _media_type(response)
-    kept = _Kept(status=response.status_code, media_type=media_type, body=rendered)
+    kept = _Kept(status=status, media_type=media_type, body=rendered)
     await requests.remember(scope, key, fingerprint, msgspec.json.encode(kept))
     return Response(
         rendered, status_code=response.status_code, media_type=media_type, headers=response.headers

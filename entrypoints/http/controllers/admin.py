@@ -34,7 +34,7 @@ class AdminController(Controller):
     path = "/admin"
     tags = ["Platform operator"]  # noqa: RUF012
     guards = [admin_only]  # noqa: RUF012
-    security = SECURITY  # type: ignore[assignment]
+    security = SECURITY
 
     @post(
         "/stores",
