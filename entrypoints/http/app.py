@@ -9,6 +9,7 @@ from typing import Any
 
 from litestar import Litestar, Router
 from litestar.config.cors import CORSConfig
+from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi.config import OpenAPIConfig
@@ -56,8 +57,9 @@ def create_app(service: Service | None = None) -> Litestar:
     @asynccontextmanager
     async def lifespan(_app: Litestar) -> AsyncIterator[None]:
         try:
-            reconcile = lambda: service.use_cases().reconcile()  # noqa: E731
-            async with reconciling(reconcile, settings.reconcile_interval_seconds):
+            async with reconciling(
+                lambda: service.use_cases().reconcile(), settings.reconcile_interval_seconds
+            ):
                 yield
         finally:
             await service.adapters.engine().dispose()
@@ -108,12 +110,6 @@ def create_app(service: Service | None = None) -> Litestar:
             components=SECURITY_COMPONENTS,
             render_plugins=[ScalarRenderPlugin()],
         ),
-        state=_state(service),
+        state=State({"service": service}),
         signature_types=[UseCases, Service],
     )
-
-
-def _state(service: Service) -> Any:
-    from litestar.datastructures import State
-
-    return State({"service": service})
