@@ -13,6 +13,7 @@ from dependency_injector import containers, providers
 
 from adapters.simulated import SimulatedGateway
 from adapters.sqlalchemy import SqlUnitOfWorkFactory, create_engine
+from adapters.stripe import StripeGateway
 from adapters.system.api_keys import RandomSecrets
 from adapters.system.clock import SystemClock
 from adapters.system.ids import TimeOrderedIds
@@ -46,9 +47,25 @@ def simulated_gateway(settings: Settings) -> SimulatedGateway:
 
 
 def stripe_gateway(settings: Settings) -> PaymentGateway:
-    raise SettingsError(
-        "STOREPAY_GATEWAY=stripe: this build has no Stripe adapter; use STOREPAY_GATEWAY=simulated"
-    )
+    """The gateway on Stripe; STRIPE_API_BASE points every Stripe address (api, connect, files)
+    at a Stripe-compatible server instead of Stripe's."""
+    if settings.stripe_secret_key is None:
+        raise SettingsError("STRIPE_SECRET_KEY is required when STOREPAY_GATEWAY=stripe")
+    if settings.stripe_publishable_key is None:
+        raise SettingsError(
+            "STRIPE_PUBLISHABLE_KEY is required when STOREPAY_GATEWAY=stripe "
+            "(pk_test_... or pk_live_...: the checkout page confirms payments with it)"
+        )
+    try:
+        return StripeGateway(
+            secret_key=settings.stripe_secret_key,
+            publishable_key=settings.stripe_publishable_key,
+            webhook_secret=settings.platform_webhook_secret,
+            connect_webhook_secret=settings.connect_webhook_secret,
+            api_base=settings.stripe_api_base,
+        )
+    except ValueError as error:
+        raise SettingsError(str(error)) from None
 
 
 def gateway_kind(settings: Settings) -> str:
