@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any, NoReturn
 from urllib.parse import parse_qsl, urlsplit
 
+import anyio.lowlevel
 import stripe
 
 from adapters.simulated import SimulatedGateway
@@ -92,12 +93,13 @@ class FakeStripe(stripe.HTTPClient):
     async def close_async(self) -> None:
         pass
 
-    async def sleep_async(self, secs: float) -> None:  # type: ignore[override]
+    async def sleep_async(self, secs: float) -> None:
         self.slept.append(secs)  # the SDK's backoff between retries, without the wait
 
     async def request_async(
         self, method: str, url: str, headers: Mapping[str, str], post_data: Any = None
     ) -> tuple[bytes, int, Mapping[str, str]]:
+        await anyio.lowlevel.checkpoint()  # concurrent calls interleave, as over a network
         self.attempts += 1
         method = method.upper()
         parts = urlsplit(url)
@@ -158,7 +160,9 @@ class FakeStripe(stripe.HTTPClient):
 
     def _fail(self, interruption: Interruption) -> tuple[bytes, int, Mapping[str, str]]:
         if interruption.status is None:
-            raise stripe.APIConnectionError("the connection to Stripe dropped", should_retry=True)
+            raise stripe.APIConnectionError(  # type: ignore[no-untyped-call]
+                "the connection to Stripe dropped", should_retry=True
+            )
         error = {"type": "api_error", "message": "Stripe had a problem (injected)."}
         if interruption.status == 429:
             error = {"type": "invalid_request_error", "code": "rate_limit", "message": "Slow down."}
