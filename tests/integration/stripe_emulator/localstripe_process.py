@@ -17,7 +17,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Self
+from typing import IO, Any, Self
 from urllib.parse import urlencode
 
 LAUNCHER = """
@@ -112,7 +112,7 @@ class LocalStripe:
         with urllib.request.urlopen(request, timeout=10) as answer:
             assert answer.status == 200, answer.status
 
-    def get(self, path: str, secret_key: str = "sk_test_localstripe") -> dict[str, object]:
+    def get(self, path: str, secret_key: str = "sk_test_localstripe") -> dict[str, Any]:
         """A GET straight at localstripe, past any proxy."""
         request = urllib.request.Request(
             f"{self.url}{path}", headers={"Authorization": f"Bearer {secret_key}"}

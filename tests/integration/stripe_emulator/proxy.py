@@ -201,6 +201,7 @@ class Delivery:
     event_id: str
     type: str
     url: str
+    object_id: str | None
     status: int | None = None
     attempts: int = 0
 
@@ -392,8 +393,13 @@ class StripeEmulator:
             if request.method == method and pattern.fullmatch(request.path)
         ]
 
-    def delivered(self, event_type: str) -> list[Delivery]:
-        return [delivery for delivery in self.deliveries if delivery.type == event_type]
+    def delivered(self, event_type: str, object_id: str | None = None) -> list[Delivery]:
+        """The deliveries of ``event_type`` events (about ``object_id``, when given)."""
+        return [
+            delivery
+            for delivery in self.deliveries
+            if delivery.type == event_type and object_id in (None, delivery.object_id)
+        ]
 
     async def complete_onboarding(self, account_id: str) -> Delivery | None:
         """The store finished Stripe's hosted onboarding: the account is enabled, and
@@ -1223,7 +1229,8 @@ class StripeEmulator:
 
     async def _deliver(self, endpoint: WebhookEndpoint, event: JSON) -> Delivery:
         """Post a signed event until it is acknowledged (2xx), as Stripe does."""
-        delivery = Delivery(event["id"], event["type"], endpoint.url)
+        obj = event["data"]["object"]
+        delivery = Delivery(event["id"], event["type"], endpoint.url, obj.get("id"))
         self.deliveries.append(delivery)
         payload = json.dumps(event, indent=2).encode()
         pause = FIRST_RETRY_SECONDS
