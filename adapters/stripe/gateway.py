@@ -265,7 +265,9 @@ def _key(idempotency_key: str) -> RequestOptions:
     return {"idempotency_key": idempotency.checked(idempotency_key)}
 
 
-def _read(answer: StripeObject, expected: str) -> Fields:
+def _read(answer: object, expected: str) -> Fields:
+    if not isinstance(answer, StripeObject):
+        raise Malformed(f"expected a {expected}, not {type(answer).__name__}")
     fields = Fields(answer.to_dict(), expected)
     if fields.get("object") != expected:
         raise Malformed(f"expected a {expected}, not {fields.get('object')!r}")

@@ -102,13 +102,6 @@ class Fields:
         except DomainError as error:
             raise Malformed(f"{self.where} has no valid {key}: {error.message}") from None
 
-    def items(self) -> list[Fields]:
-        """The objects of a list object (``{"object": "list", "data": [...]}``)."""
-        data = self._value.get("data")
-        if not isinstance(data, list):
-            raise Malformed(f"{self.where}.data is not a list")
-        return [Fields(item, f"{self.where}.data[{index}]") for index, item in enumerate(data)]
-
 
 def intent_observation(
     intent: Fields, observed_at: datetime, *, attempt_failed: bool = False

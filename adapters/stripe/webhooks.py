@@ -53,5 +53,5 @@ def check_mode(event: Fields, mode: KeyMode) -> None:
     if not isinstance(livemode, bool):
         raise InvalidEvent("the event does not say whether it is live")
     if livemode is not mode.livemode:
-        seen = "a live" if livemode else "a test-mode"
-        raise InvalidEvent(f"{seen} event reached storepay running with a {mode} key")
+        seen = KeyMode.LIVE if livemode else KeyMode.TEST
+        raise InvalidEvent(f"a {seen}-mode event reached storepay running on a {mode}-mode key")
