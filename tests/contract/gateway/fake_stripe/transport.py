@@ -82,8 +82,14 @@ class FakeStripe(stripe.HTTPClient):
 
     # -- the HTTPClient interface -----------------------------------------------------------
 
-    def request(  # type: ignore[override]
-        self, method: str, url: str, headers: Mapping[str, str] | None, post_data: Any = None
+    def request(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str] | None,
+        post_data: Any = None,
+        *,
+        _usage: list[str] | None = None,
     ) -> NoReturn:
         raise AssertionError(f"storepay called Stripe synchronously: {method} {url}")
 
