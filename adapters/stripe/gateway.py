@@ -182,12 +182,12 @@ class StripeGateway:
         refund = await self._client.v1.refunds.create_async(
             params.refund(request), _key(request.idempotency_key)
         )
-        return refund_observation(_read(refund, "refund"), self._now())
+        return refund_observation(_read(refund, "refund"), self._observed_at())
 
     @_translated
     async def retrieve_refund(self, gateway_refund_id: str) -> RefundObservation:
         refund = await self._client.v1.refunds.retrieve_async(gateway_refund_id)
-        return refund_observation(_read(refund, "refund"), self._now())
+        return refund_observation(_read(refund, "refund"), self._observed_at())
 
     # -- shoppers and their saved cards -----------------------------------------------------
 
@@ -246,9 +246,15 @@ class StripeGateway:
             raise ValueError("the Stripe gateway's clock must give timezone-aware times")
         return now
 
+    def _observed_at(self) -> datetime:
+        """When an answer was seen, to the second: Stripe stamps its events to the second, so an
+        event made in the same second as an answer ties with it and the later stage wins (a
+        decline in the second its intent was made is not taken for an older report)."""
+        return self._now().replace(microsecond=0)
+
     def _account(self, answer: StripeObject) -> GatewayAccount:
         account = _read(answer, "account")
-        return GatewayAccount(account.text("id"), account_snapshot(account, self._now()))
+        return GatewayAccount(account.text("id"), account_snapshot(account, self._observed_at()))
 
     def _intent(self, answer: StripeObject) -> GatewayIntent:
         intent = _read(answer, "payment_intent")
@@ -256,7 +262,7 @@ class StripeGateway:
             id=intent.text("id"),
             client_secret=intent.text("client_secret"),
             amount=intent.money(),
-            observation=intent_observation(intent, self._now()),
+            observation=intent_observation(intent, self._observed_at()),
             metadata=metadata(intent),
         )
 

@@ -372,12 +372,6 @@ def test_a_declined_card_leaves_the_order_unpaid_with_the_reason(stack: Stack) -
     assert payment["paid_at"] is None
 
 
-@pytest.mark.xfail(
-    reason="the adapter observes a new intent at the local clock's microsecond, while Stripe "
-    "stamps events to the second: a payment_failed in the same second ranks older and is ignored "
-    "(until the reconciler looks again)",
-    strict=True,
-)
 def test_a_decline_in_the_second_the_intent_was_made_fails_the_order(stack: Stack) -> None:
     store = ready_store(stack, "Crèmerie Emulée")
     order_id = register_order(stack, store, "CE-3001", 3000)

@@ -328,6 +328,22 @@ async def test_a_declined_card_fails_the_attempt(
     assert await events(gateway, driver, "payment_intent.succeeded") == []
 
 
+async def test_a_decline_in_the_second_its_intent_was_made_outranks_the_new_intent(
+    gateway: PaymentGateway, driver: GatewayDriver, clock: FakeClock
+) -> None:
+    account_id = await onboarded_account(gateway, driver)
+    clock.advance(0.7)  # the gateway stamps its events to the second, as Stripe does
+
+    intent = await gateway.create_payment_intent(intent_request(account_id))
+    await driver.pay(intent, DECLINED)
+
+    [failed] = await events(gateway, driver, "payment_intent.payment_failed")
+    assert isinstance(failed, PaymentIntentEvent)
+    assert failed.observation.outranks(intent.observation)
+    seen_again = (await gateway.retrieve_payment_intent(intent.id)).observation
+    assert not intent.observation.outranks(seen_again)
+
+
 async def test_a_declined_attempt_can_be_retried_on_the_same_intent(
     gateway: PaymentGateway, driver: GatewayDriver, clock: FakeClock
 ) -> None:
