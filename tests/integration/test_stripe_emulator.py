@@ -11,7 +11,10 @@ What the emulator covers:
   verified by the SDK with the platform and the Connect endpoint secrets;
 - payment intents, charges, customers, payment methods and refunds kept by localstripe, which
   holds the amounts and statuses; the shopper confirms against it as Stripe.js would (publishable
-  key and client secret), and its own ``payment_intent.*`` events reach storepay;
+  key and client secret), and its own ``payment_intent.*`` events reach storepay: registered at
+  localstripe (``POST /_config/webhooks/{id}``) to the proxy, which gives them today's shape
+  (localstripe's are a 2017 API version's, the charge expanded) and signs them again with the
+  platform endpoint's secret;
 - Connect as the proxy answers it: Express accounts (capabilities, requirements, payout schedule),
   single-use account links and a hosted onboarding page, ``account.updated`` sent to the Connect
   endpoint; destination charges checked as Stripe checks them (the destination must exist and

@@ -31,6 +31,7 @@ SECRET_KEY = "sk_test_emulator_harness"
 PUBLISHABLE_KEY = "pk_test_emulator_harness"
 PLATFORM_SECRET = "whsec_harness_platform"
 CONNECT_SECRET = "whsec_harness_connect"
+RAW_SECRET = "whsec_harness_localstripe_as_is"
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +53,7 @@ def harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harness]:
             )
             emulator.connect_endpoint = WebhookEndpoint(f"{receiver.url}/connect", CONNECT_SECRET)
             localstripe.register_webhook("emulator", emulator.relay_url, emulator.relay_secret)
+            localstripe.register_webhook("as-is", f"{receiver.url}/raw", RAW_SECRET)
             yield Harness(localstripe, emulator, server.url, receiver)
 
 
@@ -317,7 +319,7 @@ async def test_the_shopper_pays_with_a_test_card_and_localstripe_announces_it(
     assert charge.transfer_data.destination == account_id
     assert charge.application_fee is not None
     assert charge.transfer is not None
-    received = harness.receiver.wait_for("payment_intent.succeeded", path="/platform")
+    received = harness.receiver.wait_for("payment_intent.succeeded", intent.id, path="/platform")
     event = client.construct_event(received.body, received.signature, PLATFORM_SECRET)
     announced = received.event["data"]["object"]
     assert announced["id"] == intent.id
@@ -346,7 +348,9 @@ async def test_a_declining_test_card_fails_the_attempt_with_its_decline_code(
     assert after.last_payment_error is not None
     assert after.last_payment_error.code == "card_declined"
     assert after.last_payment_error.decline_code == "generic_decline"
-    received = harness.receiver.wait_for("payment_intent.payment_failed", path="/platform")
+    received = harness.receiver.wait_for(
+        "payment_intent.payment_failed", intent.id, path="/platform"
+    )
     failed = client.construct_event(received.body, received.signature, PLATFORM_SECRET)
     assert failed.data.object["last_payment_error"]["decline_code"] == "generic_decline"
 
@@ -380,9 +384,9 @@ async def test_refunds_give_back_the_fee_and_reverse_the_transfer_in_proportion(
     assert refund.metadata.to_dict() == {"storepay_refund_id": "rf_1"}
     kept = harness.emulator.refunds[refund.id]
     assert (kept.application_fee_refunded, kept.transfer_reversed) == (25, 975)
-    received = harness.receiver.wait_for("refund.created", path="/platform")
+    received = harness.receiver.wait_for("refund.created", refund.id, path="/platform")
     assert client.construct_event(received.body, received.signature, PLATFORM_SECRET)
-    refunded = harness.receiver.wait_for("charge.refunded", path="/platform")
+    refunded = harness.receiver.wait_for("charge.refunded", kept.charge, path="/platform")
     assert refunded.event["data"]["object"]["amount_refunded"] == 1000
 
     with pytest.raises(stripe.InvalidRequestError) as too_much:
@@ -423,3 +427,47 @@ async def test_a_card_saved_with_a_payment_is_listed_on_its_customer(
 
     methods = await client.v1.customers.payment_methods.list_async(customer.id)
     assert [method.card.last4 for method in methods.data if method.card] == ["4444"]
+
+
+async def test_the_relay_gives_localstripes_events_the_shape_of_todays_api(
+    client: stripe.StripeClient, harness: Harness
+) -> None:
+    """Why localstripe's events reach an endpoint through the proxy: as localstripe sends them,
+    they name a 2017 API version, carry the charge expanded and the old ``charges`` list, and know
+    nothing of the destination; and localstripe never sends an event twice."""
+    account_id = await onboarded_account(client, harness)
+    intent = await destination_intent(client, account_id, amount=1200)
+    paid = await confirm_as_stripe_js(harness, intent, payment_method="pm_card_visa")
+    assert paid.status_code == 200, paid.text
+
+    as_is = harness.receiver.wait_for("payment_intent.succeeded", intent.id, path="/raw")
+    relayed = harness.receiver.wait_for("payment_intent.succeeded", intent.id, path="/platform")
+
+    assert client.construct_event(as_is.body, as_is.signature, RAW_SECRET)
+    raw = as_is.event
+    assert raw["api_version"] == "2017-08-15"
+    assert isinstance(raw["data"]["object"]["latest_charge"], dict)
+    assert "charges" in raw["data"]["object"]
+    assert "transfer_data" not in raw["data"]["object"]
+    shaped = relayed.event
+    assert shaped["id"] == raw["id"]
+    assert shaped["created"] == raw["created"]
+    assert shaped["data"]["object"]["latest_charge"] == raw["data"]["object"]["latest_charge"]["id"]
+    assert shaped["data"]["object"]["transfer_data"] == {"destination": account_id}
+
+
+async def test_the_relay_refuses_what_localstripe_did_not_sign(harness: Harness) -> None:
+    async with httpx.AsyncClient(base_url=harness.url, timeout=10) as outsider:
+        forged = await outsider.post(
+            "/_emulator/localstripe-events",
+            content=b'{"object": "event"}',
+            headers={"Stripe-Signature": "t=1,v1=00"},
+        )
+    assert forged.status_code == 400
+
+
+async def test_stripe_answers_no_request_without_a_secret_key(harness: Harness) -> None:
+    async with httpx.AsyncClient(base_url=harness.url, timeout=10) as anonymous:
+        answer = await anonymous.post("/v1/accounts", data={"type": "express"})
+    assert answer.status_code == 401
+    assert answer.json()["error"]["type"] == "invalid_request_error"

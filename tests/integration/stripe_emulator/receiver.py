@@ -62,12 +62,19 @@ class WebhookReceiver:
         self._server.server_close()
         self._thread.join(timeout=10)
 
-    def wait_for(self, event_type: str, *, path: str, timeout: float = 15) -> Received:
-        """The first event of ``event_type`` posted to ``path`` (waits for it)."""
+    def wait_for(
+        self, event_type: str, object_id: str, *, path: str, timeout: float = 15
+    ) -> Received:
+        """The first event of ``event_type`` about ``object_id`` posted to ``path`` (waits)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             for item in list(self.received):
-                if item.path == path and item.event.get("type") == event_type:
+                event = item.event
+                if (
+                    item.path == path
+                    and event.get("type") == event_type
+                    and event["data"]["object"].get("id") == object_id
+                ):
                     return item
             time.sleep(0.05)
         seen = [(item.path, item.event.get("type")) for item in self.received]
