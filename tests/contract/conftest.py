@@ -7,7 +7,7 @@ per entry. SQL schemas come from the migrations, as they do in production.
 
 PostgreSQL runs when ``STOREPAY_TEST_POSTGRES_URL`` names a server to use, such as
 ``postgresql+asyncpg://postgres@127.0.0.1:5432/postgres``: each test gets a database of its own,
-created from that one and dropped afterwards.
+copied from the session's migrated template and dropped afterwards.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import pytest
 from adapters.memory import MemoryUnitOfWorkFactory
 from application.ports import UnitOfWorkFactory
 
-from .databases import postgres_database, sql_database, sqlite_url
+from .databases import migrated_postgres, migrated_sqlite
 
 Backend = Callable[[Path], AbstractAsyncContextManager[UnitOfWorkFactory]]
 
@@ -33,13 +33,13 @@ async def memory(_scratch: Path) -> AsyncIterator[UnitOfWorkFactory]:
 
 @asynccontextmanager
 async def sqlite(scratch: Path) -> AsyncIterator[UnitOfWorkFactory]:
-    async with sql_database(sqlite_url(scratch)) as factory:
+    async with migrated_sqlite(scratch) as factory:
         yield factory
 
 
 @asynccontextmanager
 async def postgresql(_scratch: Path) -> AsyncIterator[UnitOfWorkFactory]:
-    async with postgres_database() as url, sql_database(url) as factory:
+    async with migrated_postgres() as factory:
         yield factory
 
 

@@ -29,7 +29,7 @@ from .builders import (
     given,
     state,
 )
-from .databases import postgres_database, sqlite_url
+from .databases import migrated_postgres, migrated_sqlite, postgres_database, sqlite_url
 
 pytestmark = pytest.mark.anyio
 
@@ -127,14 +127,14 @@ async def test_the_books_survive_a_restart(tmp_path: Path) -> None:
     assert entries == [an_entry()]
 
 
-@pytest.fixture
-async def factory(database_url: str) -> AsyncIterator[SqlUnitOfWorkFactory]:
-    await upgrade(database_url)
-    engine = create_engine(database_url)
-    try:
-        yield SqlUnitOfWorkFactory(engine)
-    finally:
-        await engine.dispose()
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def factory(
+    request: pytest.FixtureRequest, anyio_backend: str, tmp_path: Path
+) -> AsyncIterator[SqlUnitOfWorkFactory]:
+    """Units of work on a database with the newest schema."""
+    database = migrated_sqlite(tmp_path) if request.param == "sqlite" else migrated_postgres()
+    async with database as factory:
+        yield factory
 
 
 @pytest.mark.parametrize(

@@ -2,21 +2,21 @@
 the memory fakes, keep every change applied once and the books consistent.
 
 PostgreSQL runs when ``STOREPAY_TEST_POSTGRES_URL`` names a server to use; SQLite always runs.
-Each test gets a fresh database made by the migrations. The gateway holds its webhooks, so each
-test decides when they arrive.
+Each test gets a fresh database with the schema the migrations make. The gateway holds its
+webhooks, so each test decides when they arrive.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from contextlib import AbstractAsyncContextManager, nullcontext
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from contract.databases import postgres_database, sql_database, sqlite_url
+from contract.databases import migrated_postgres, migrated_sqlite
 from sqlalchemy import Select, func, select
 
 from adapters.simulated import SimulatedGateway, sequential_ids
@@ -142,10 +142,10 @@ def anyio_backend() -> str:
 async def system(
     request: pytest.FixtureRequest, anyio_backend: str, tmp_path: Path
 ) -> AsyncIterator[System]:
-    database: AbstractAsyncContextManager[str] = (
-        nullcontext(sqlite_url(tmp_path)) if request.param == "sqlite" else postgres_database()
+    database: AbstractAsyncContextManager[SqlUnitOfWorkFactory] = (
+        migrated_sqlite(tmp_path) if request.param == "sqlite" else migrated_postgres()
     )
-    async with database as url, sql_database(url) as uows:
+    async with database as uows:
         yield build_system(uows)
 
 

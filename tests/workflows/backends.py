@@ -1,8 +1,8 @@
 """The ways the workflow scenarios can reach storepay; each scenario runs once per entry.
 
 Another database is another unit of work factory behind ``UseCaseMarketplace``; HTTP would be
-another :class:`Marketplace`. SQL databases are fresh and migrated for every scenario, and are
-made, migrated and disposed of on the scenario's own event loop.
+another :class:`Marketplace`. SQL databases are fresh for every scenario, copies of the
+session's migrated template, made and disposed of on the scenario's own event loop.
 
 PostgreSQL runs when ``STOREPAY_TEST_POSTGRES_URL`` names a server to use; each scenario gets a
 database of its own, dropped afterwards.
@@ -17,7 +17,7 @@ from contextlib import AbstractAsyncContextManager, AbstractContextManager, cont
 from pathlib import Path
 from typing import TypeVar
 
-from contract.databases import postgres_database, sql_database, sqlite_url
+from contract.databases import migrated_postgres, migrated_sqlite
 
 from adapters.memory import MemoryUnitOfWorkFactory
 
@@ -49,13 +49,13 @@ def memory(runner: asyncio.Runner, _scratch: Path) -> Iterator[Marketplace]:
 
 @contextmanager
 def sqlite(runner: asyncio.Runner, scratch: Path) -> Iterator[Marketplace]:
-    with entered(runner, sql_database(sqlite_url(scratch))) as factory:
+    with entered(runner, migrated_sqlite(scratch)) as factory:
         yield UseCaseMarketplace(runner, factory)
 
 
 @contextmanager
 def postgresql(runner: asyncio.Runner, _scratch: Path) -> Iterator[Marketplace]:
-    with entered(runner, postgres_database()) as url, entered(runner, sql_database(url)) as factory:
+    with entered(runner, migrated_postgres()) as factory:
         yield UseCaseMarketplace(runner, factory)
 
 
