@@ -7,10 +7,9 @@ from typing import Any, Literal
 
 from alembic import context
 from alembic.autogenerate.api import AutogenContext
-from sqlalchemy import pool
 from sqlalchemy.engine import Connection
 
-from adapters.sqlalchemy.engine import create_engine
+from adapters.sqlalchemy.migrations import check_foreign_keys, migration_engine
 from adapters.sqlalchemy.tables import UtcDateTime, metadata
 
 config = context.config
@@ -33,10 +32,11 @@ def run_with(connection: Connection) -> None:
     )
     with context.begin_transaction():
         context.run_migrations()
+        check_foreign_keys(connection)
 
 
 async def _run_on_own_engine() -> None:
-    engine = create_engine(config.get_main_option("sqlalchemy.url") or "", poolclass=pool.NullPool)
+    engine = migration_engine(config.get_main_option("sqlalchemy.url") or "")
     try:
         async with engine.begin() as connection:
             await connection.run_sync(run_with)
