@@ -208,6 +208,7 @@ def payment_values(payment: Payment) -> Values:
         "order_id": payment.order_id,
         "amount_total": payment.amount_total.minor_units,
         "amount_platform_fee": payment.amount_platform_fee.minor_units,
+        "amount_refunded": payment.amount_refunded.minor_units,
         "currency": payment.amount_total.currency.code,
         "created_at": payment.created_at,
         "payment_intent_id": payment.payment_intent_id,

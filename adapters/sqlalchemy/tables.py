@@ -66,6 +66,19 @@ def _version() -> sa.Column[int]:
     return sa.Column("version", sa.Integer, nullable=False)
 
 
+# The statuses in which a payment's intent is still in use: the checkout hands that payment out
+# again rather than start another (``PaymentStatus.is_open``: a failed attempt is retried on the
+# same intent; a canceled one is over). Written out, as in the migrations, and checked against
+# the domain by the contract tests.
+OPEN_PAYMENT_STATUSES = ("pending", "requires_action", "processing", "failed")
+
+
+def open_payment_clause() -> sa.TextClause:
+    """The condition of a payment still open, as SQL both databases understand."""
+    quoted = ", ".join(f"'{status}'" for status in OPEN_PAYMENT_STATUSES)
+    return sa.text(f"status IN ({quoted})")
+
+
 def _not_negative(*columns: str) -> list[sa.CheckConstraint]:
     return [
         sa.CheckConstraint(f"{column} >= 0", name=f"{column}_not_negative") for column in columns
@@ -157,6 +170,8 @@ payments = sa.Table(
     sa.Column("order_id", _id(), nullable=False),
     _money("amount_total"),
     _money("amount_platform_fee"),
+    # Kept by the mapping: what succeeded refunds gave back, so the database bounds it too.
+    _money("amount_refunded"),
     _currency(),
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("payment_intent_id", sa.String(255), unique=True),
@@ -173,6 +188,18 @@ payments = sa.Table(
     sa.ForeignKeyConstraint(["store_id", "order_id"], ["orders.store_id", "orders.id"]),
     *_not_negative("amount_total", "amount_platform_fee"),
     sa.CheckConstraint("amount_platform_fee <= amount_total", name="fee_within_total"),
+    sa.CheckConstraint(
+        "amount_refunded >= 0 AND amount_refunded <= amount_total", name="refunded_within_total"
+    ),
+    # At most one open payment per order: two concurrent checkouts cannot both start one.
+    sa.Index(
+        "ix_payments_one_open_per_order",
+        "store_id",
+        "order_id",
+        unique=True,
+        postgresql_where=open_payment_clause(),
+        sqlite_where=open_payment_clause(),
+    ),
     # Newest-first pages scan this index backwards (both databases do), so it stays ascending.
     sa.Index("ix_payments_store_newest", "store_id", "created_at", "id"),
     sa.Index("ix_payments_store_order", "store_id", "order_id", "created_at"),

@@ -129,6 +129,13 @@ def a_payment(
     return payment
 
 
+def with_their_orders(*payments: Payment) -> list[Order | Payment]:
+    """The payments, each after an order of its own (made here): an order holds one open payment
+    at most, so payments listed side by side belong to different orders."""
+    orders = {(p.store_id, p.order_id): an_order(p.order_id, p.store_id) for p in payments}
+    return [*orders.values(), *payments]
+
+
 def settled(payment: Payment) -> Payment:
     """The payment with its pending events and ledger entries taken, as a use case saves it."""
     payment.pull_events()

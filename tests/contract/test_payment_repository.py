@@ -20,6 +20,7 @@ from .builders import (
     money,
     settled,
     state,
+    with_their_orders,
 )
 
 pytestmark = pytest.mark.anyio
@@ -175,7 +176,8 @@ async def test_the_latest_payment_of_an_order_is_the_newest(
         a_store(),
         an_order("order_1"),
         an_order("order_2"),
-        a_payment("pay_first", order_id="order_1", minute=1),
+        # A second payment of an order is started once the first one is over.
+        in_status(a_payment("pay_first", order_id="order_1", minute=1), PaymentStatus.CANCELED),
         a_payment("pay_second", order_id="order_1", minute=3),
         a_payment("pay_other_order", order_id="order_2", minute=5),
     )
@@ -193,7 +195,11 @@ async def test_a_payment_intent_belongs_to_one_payment(uow_factory: UnitOfWorkFa
     await given(uow_factory, a_store(), an_order(), a_payment("pay_1", intent_id="pi_1"))
 
     with pytest.raises(DuplicateRecord):
-        await given(uow_factory, a_payment("pay_2", intent_id="pi_1"))
+        await given(
+            uow_factory,
+            an_order("order_2"),
+            a_payment("pay_2", "store_a", "order_2", intent_id="pi_1"),
+        )
 
     async with uow_factory() as uow:
         found = await uow.payments.by_intent_id("pi_1")
@@ -218,9 +224,10 @@ async def test_attaching_another_payment_s_intent_is_refused(
     await given(
         uow_factory,
         a_store(),
-        an_order(),
-        a_payment("pay_1", intent_id="pi_1"),
-        a_payment("pay_2", minute=1),
+        *with_their_orders(
+            a_payment("pay_1", order_id="order_1", intent_id="pi_1"),
+            a_payment("pay_2", order_id="order_2", minute=1),
+        ),
     )
 
     with pytest.raises(DuplicateRecord):
@@ -235,7 +242,13 @@ async def test_attaching_another_payment_s_intent_is_refused(
 async def test_payments_without_an_intent_yet_do_not_collide(
     uow_factory: UnitOfWorkFactory,
 ) -> None:
-    await given(uow_factory, a_store(), an_order(), a_payment("pay_1"), a_payment("pay_2"))
+    await given(
+        uow_factory,
+        a_store(),
+        *with_their_orders(
+            a_payment("pay_1", order_id="order_1"), a_payment("pay_2", order_id="order_2")
+        ),
+    )
 
     async with uow_factory() as uow:
         first = await uow.payments.get("store_a", "pay_1")
@@ -266,10 +279,13 @@ async def five_payments_and_a_neighbour_s(uow_factory: UnitOfWorkFactory) -> Non
         uow_factory,
         a_store("store_a"),
         a_store("store_b"),
-        an_order("order_a", "store_a"),
-        an_order("order_b", "store_b"),
-        *[a_payment(f"pay_{minute}", "store_a", "order_a", minute=minute) for minute in range(5)],
-        a_payment("pay_b", "store_b", "order_b", minute=10),
+        *with_their_orders(
+            *[
+                a_payment(f"pay_{minute}", "store_a", f"order_{minute}", minute=minute)
+                for minute in range(5)
+            ],
+            a_payment("pay_b", "store_b", "order_b", minute=10),
+        ),
     )
 
 
@@ -326,8 +342,12 @@ async def test_a_page_filters_by_status(uow_factory: UnitOfWorkFactory) -> None:
     await given(
         uow_factory,
         a_store(),
-        an_order(),
-        *[in_status(a_payment(f"pay_{n}", minute=n), s) for n, s in enumerate(statuses)],
+        *with_their_orders(
+            *[
+                in_status(a_payment(f"pay_{n}", order_id=f"order_{n}", minute=n), s)
+                for n, s in enumerate(statuses)
+            ]
+        ),
     )
 
     async with uow_factory() as uow:
@@ -355,10 +375,11 @@ async def test_payments_created_at_the_same_instant_page_by_id(
     await given(
         uow_factory,
         a_store(),
-        an_order(),
-        a_payment("pay_late", minute=9),
-        *[a_payment(f"pay_{letter}", minute=5) for letter in "cadeb"],
-        a_payment("pay_early", minute=1),
+        *with_their_orders(
+            a_payment("pay_late", order_id="order_late", minute=9),
+            *[a_payment(f"pay_{c}", order_id=f"order_{c}", minute=5) for c in "cadeb"],
+            a_payment("pay_early", order_id="order_early", minute=1),
+        ),
     )
 
     seen: list[str] = []
@@ -408,13 +429,13 @@ async def test_payments_awaiting_an_outcome_are_the_open_ones_oldest_first(
         uow_factory,
         a_store("store_a"),
         a_store("store_b"),
-        an_order("order_a", "store_a"),
-        an_order("order_b", "store_b"),
-        *[
-            in_status(a_payment(payment_id, "store_a", "order_a", minute=minute), status)
-            for payment_id, (status, minute) in statuses.items()
-        ],
-        in_status(a_payment("pay_b", "store_b", "order_b", minute=2), PaymentStatus.PENDING),
+        *with_their_orders(
+            *[
+                in_status(a_payment(payment_id, "store_a", f"order_{n}", minute=minute), status)
+                for n, (payment_id, (status, minute)) in enumerate(statuses.items())
+            ],
+            in_status(a_payment("pay_b", "store_b", "order_b", minute=2), PaymentStatus.PENDING),
+        ),
     )
 
     async with uow_factory() as uow:
