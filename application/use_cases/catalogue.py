@@ -33,6 +33,7 @@ from application.use_cases.rotate_api_key import RotateApiKey
 from application.use_cases.set_default_payment_method import SetDefaultPaymentMethod
 from application.use_cases.set_fee_policy import SetFeePolicy
 from application.use_cases.set_up_payments import SetUpPayments
+from application.use_cases.show_checkout import ShowCheckout
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +76,7 @@ class UseCases:
         # storefront
         self.preview_fee = PreviewFee(uow)
         self.create_payment_intent = CreatePaymentIntent(uow, gateway, clock, ids)
+        self.show_checkout = ShowCheckout(uow, self.list_payment_methods)
         # gateway
         self.handle_gateway_event = HandleGatewayEvent(uow, gateway, clock)
         self.reconcile = Reconcile(uow, gateway, self.handle_gateway_event, clock, ports.settings)
