@@ -1,7 +1,7 @@
 """A Stripe-test-mode-like payment gateway: test cards, Connect accounts and signed events."""
 
 from adapters.simulated.delivery import Delivery, DeliveryCallback, DeliveryMode, FailedDelivery
-from adapters.simulated.gateway import OnboardingSession, SimulatedGateway
+from adapters.simulated.gateway import OnboardingSession, SimulatedGateway, UnknownPaymentMethod
 from adapters.simulated.ids import random_ids, sequential_ids
 
 __all__ = [
@@ -11,6 +11,7 @@ __all__ = [
     "FailedDelivery",
     "OnboardingSession",
     "SimulatedGateway",
+    "UnknownPaymentMethod",
     "random_ids",
     "sequential_ids",
 ]

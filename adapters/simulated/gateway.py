@@ -73,6 +73,12 @@ _CONFIRMABLE = ("requires_payment_method", "requires_confirmation", "requires_ac
 _OPEN_DISPUTE = ("warning_needs_response", "warning_under_review", "needs_response", "under_review")
 
 
+class UnknownPaymentMethod(GatewayError):
+    """No such saved card for the paying customer (Stripe: ``resource_missing``)."""
+
+    code = "resource_missing"
+
+
 @dataclass(frozen=True, slots=True)
 class OnboardingSession:
     """The latest onboarding link of an account, with where the hosted page sends the store."""
@@ -120,6 +126,7 @@ class SimulatedGateway:
         self._customers: dict[str, CustomerRecord] = {}
         self._customer_ids: dict[tuple[str, str], str] = {}
         self._payment_methods: dict[str, PaymentMethodRecord] = {}
+        self._method_cards: dict[str, Card] = {}  # the test card behind each payment method
         self._payouts: dict[str, PayoutRecord] = {}
         self._next_refund_failure: str | None = None
 
@@ -410,24 +417,46 @@ class SimulatedGateway:
         exp_year: int | None = None,
     ) -> GatewayIntent:
         """Pay with a card: one of Stripe's test cards decides what happens (see ``cards``)."""
-        intent = self._intent_for_shopper(payment_intent_id, client_secret)
-        if intent.status not in _CONFIRMABLE:
-            raise GatewayError(
-                f"You cannot confirm this PaymentIntent because it has a status of {intent.status}."
-            )
+        intent = self._confirmable(payment_intent_id, client_secret)
         now = self._now()
         expiry_year = now.year + 3 if exp_year is None else exp_year
         if not 1 <= exp_month <= 12:
             raise GatewayError(f"Your card's expiration month is invalid ({exp_month}).")
         card = cards.card_for(card_number)
-        if (expiry_year, exp_month) < (now.year, now.month):
-            card = Card(card.number, Outcome.DECLINED, cards.EXPIRED)
         method = PaymentMethodRecord(
             id=self._ids("pm"),
             card=CardDetails(card.brand, card.last4, exp_month, expiry_year),
             created=now,
         )
         self._payment_methods[method.id] = method
+        self._method_cards[method.id] = card
+        return await self._attempt(intent, method, card)
+
+    async def confirm_with_saved_card(
+        self, payment_intent_id: str, client_secret: str, payment_method_id: str
+    ) -> GatewayIntent:
+        """Pay with a card the intent's customer saved earlier: it does what its test card does
+        (a 3-D Secure card asks again, as Stripe's does on session)."""
+        intent = self._confirmable(payment_intent_id, client_secret)
+        method = self._payment_methods.get(payment_method_id)
+        if method is None or intent.customer is None or method.customer != intent.customer:
+            raise UnknownPaymentMethod(f"No such PaymentMethod: '{payment_method_id}'")
+        return await self._attempt(intent, method, self._method_cards[method.id])
+
+    def _confirmable(self, payment_intent_id: str, client_secret: str) -> IntentRecord:
+        intent = self._intent_for_shopper(payment_intent_id, client_secret)
+        if intent.status not in _CONFIRMABLE:
+            raise GatewayError(
+                f"You cannot confirm this PaymentIntent because it has a status of {intent.status}."
+            )
+        return intent
+
+    async def _attempt(
+        self, intent: IntentRecord, method: PaymentMethodRecord, card: Card
+    ) -> GatewayIntent:
+        now = self._now()
+        if (method.card.exp_year, method.card.exp_month) < (now.year, now.month):
+            card = Card(card.number, Outcome.DECLINED, cards.EXPIRED)
         intent.payment_method = method.id
         intent.last_payment_error = None
         intent.card_awaiting_authentication = None

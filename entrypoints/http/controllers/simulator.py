@@ -19,7 +19,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody, SkipValidation
 
-from adapters.simulated import SimulatedGateway
+from adapters.simulated import SimulatedGateway, UnknownPaymentMethod
 from application.errors import NotFound
 from application.gateway import GatewayAccount, GatewayError
 from domain.errors import IllegalTransition
@@ -64,11 +64,27 @@ CardNumber = Annotated[
 ]
 
 
+PaymentMethodId = Annotated[
+    str,
+    msgspec.Meta(
+        min_length=1,
+        max_length=100,
+        description="A card the intent's customer saved earlier, instead of `card_number`.",
+        examples=["pm_..."],
+    ),
+]
+
+
 class ConfirmBody(msgspec.Struct, forbid_unknown_fields=True):
     client_secret: ClientSecret
-    card_number: CardNumber
+    card_number: CardNumber | None = None
+    payment_method: PaymentMethodId | None = None
     exp_month: Annotated[int, msgspec.Meta(ge=1, le=12)] = 12
     exp_year: Annotated[int, msgspec.Meta(ge=2000, le=2100)] | None = None
+
+    def __post_init__(self) -> None:
+        if (self.card_number is None) == (self.payment_method is None):
+            raise ValueError("send either card_number or payment_method")
 
 
 class AuthenticateBody(msgspec.Struct, forbid_unknown_fields=True):
@@ -161,7 +177,9 @@ class SimulatorController(Controller):
             "4000000000009995 is declined (insufficient_funds); 4000002500003155 requires 3-D "
             "Secure (status requires_action, then /authenticate); 4000000000000259 succeeds and "
             "is then disputed. A declined card answers 200 with status requires_payment_method "
-            "and last_payment_error, as Stripe's intent does. The events follow before the answer."
+            "and last_payment_error, as Stripe's intent does. The events follow before the answer. "
+            "Instead of `card_number`, `payment_method` pays with a card the intent's customer "
+            "saved (404 when there is no such saved card)."
         ),
         responses=documented(404, 409),
     )
@@ -173,13 +191,20 @@ class SimulatorController(Controller):
     ) -> SimulatedIntentOut:
         await _checked_intent(simulator, payment_intent_id, data.client_secret)
         try:
-            await simulator.confirm(
-                payment_intent_id,
-                data.client_secret,
-                data.card_number,
-                exp_month=data.exp_month,
-                exp_year=data.exp_year,
-            )
+            if data.payment_method is not None:
+                await simulator.confirm_with_saved_card(
+                    payment_intent_id, data.client_secret, data.payment_method
+                )
+            else:
+                await simulator.confirm(
+                    payment_intent_id,
+                    data.client_secret,
+                    data.card_number or "",
+                    exp_month=data.exp_month,
+                    exp_year=data.exp_year,
+                )
+        except UnknownPaymentMethod:
+            raise NotFound("no such saved card for this payment's customer") from None
         except GatewayError as error:
             raise IntentInWrongState(error.message) from None
         return _intent_out(simulator, payment_intent_id)
