@@ -31,6 +31,7 @@ from entrypoints.http.problems import EXCEPTION_HANDLERS
 from entrypoints.http.strict_bodies import decode_strictly
 from entrypoints.reconciler import reconciling
 from entrypoints.settings import GatewayKind, load_settings
+from entrypoints.web.rendering import static_files
 
 API_PREFIX = "/api/v1"
 MAX_BODY_BYTES = 64 * 1024
@@ -85,6 +86,7 @@ def create_app(service: Service | None = None) -> Litestar:
             MetricsController,
             WebhooksController,
             OnboardingPagesController,
+            static_files(),
             *simulator,
         ],
         dependencies={

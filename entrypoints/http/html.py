@@ -1,12 +1,15 @@
-"""Small, accessible HTML pages without a front-end build: one layout, escaped text.
+"""Small, accessible HTML pages without a front-end build: Jinja templates, one stylesheet.
 
-Every dynamic value goes through :func:`escape` (or :func:`text`); nothing a caller sends is ever
-written into a page unescaped. Pages carry tokens in their addresses, so they are never cached
-and never tell another site where the visitor came from.
+The templates live in ``entrypoints/web``; they escape every value, so nothing a caller sends is
+ever written into a page unescaped (HTML built here goes through :func:`text`). Pages carry tokens
+in their addresses, so they are never cached and never tell another site where the visitor came
+from; their Content-Security-Policy lets in scripts and styles from this service only (and
+Stripe.js on the checkout, when the gateway is Stripe).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
 from typing import Any
 
@@ -15,35 +18,40 @@ from litestar.enums import MediaType
 from litestar.exceptions import HTTPException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.response import Redirect
+from markupsafe import Markup
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from domain.errors import DomainError
 from entrypoints.http.problems import CODES_BY_STATUS, logger, status_for
+from entrypoints.web.rendering import render
+
+# Scripts and styles come from this service only; nothing may frame a page; forms post here.
+_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+# With Stripe, the checkout also loads Stripe.js, which frames its card fields (js.stripe.com),
+# talks to its API (api.stripe.com) and frames 3-D Secure pages (hooks.stripe.com), as Stripe's
+# security guide lists.
+_STRIPE_CSP = (
+    "default-src 'none'; script-src 'self' https://js.stripe.com https://*.js.stripe.com; "
+    "style-src 'self'; img-src 'self' data: https://*.stripe.com; "
+    "connect-src 'self' https://api.stripe.com; "
+    "frame-src https://js.stripe.com https://*.js.stripe.com https://hooks.stripe.com; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
 
 PAGE_HEADERS = {
     "Cache-Control": "no-store",
     "Referrer-Policy": "no-referrer",
     "X-Content-Type-Options": "nosniff",
-    "Content-Security-Policy": (
-        "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'"
-    ),
+    "Content-Security-Policy": _CSP,
 }
 
-_STYLE = """
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#1a1a1a;
-background:#f6f7f9;line-height:1.5}
-main{max-width:34rem;margin:3rem auto;padding:2rem;background:#fff;border-radius:.75rem;
-box-shadow:0 1px 3px rgba(0,0,0,.12)}
-h1{font-size:1.5rem;margin-top:0}
-.notice{padding:.75rem 1rem;border-radius:.5rem;background:#eef4ff;border:1px solid #b9cff7}
-.notice.error{background:#fff0f0;border-color:#f0b4b4}
-.notice.success{background:#effaf1;border-color:#a9dcb3}
-button,.button{display:inline-block;font:inherit;padding:.6rem 1.2rem;border-radius:.5rem;
-border:0;background:#4f46e5;color:#fff;text-decoration:none;cursor:pointer}
-button:focus-visible,.button:focus-visible,a:focus-visible{outline:3px solid #1d4ed8;
-outline-offset:2px}
-small{color:#555}
-"""
+
+def page_headers(*, stripe: bool = False) -> dict[str, str]:
+    """The pages' headers; ``stripe`` lets the page load Stripe.js and its frames."""
+    return {**PAGE_HEADERS, "Content-Security-Policy": _STRIPE_CSP if stripe else _CSP}
 
 
 def text(value: object) -> str:
@@ -51,31 +59,49 @@ def text(value: object) -> str:
     return escape(str(value), quote=True)
 
 
-def page(title: str, body: str, *, status_code: int = 200, lang: str = "en") -> Response[str]:
-    """A whole page: ``title`` is plain text (escaped here); ``body`` is HTML built with
-    :func:`text` for everything dynamic."""
-    document = (
-        f'<!doctype html>\n<html lang="{text(lang)}">\n<head>\n<meta charset="utf-8">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        '<meta name="robots" content="noindex">\n'
-        f"<title>{text(title)} · storepay</title>\n<style>{_STYLE}</style>\n</head>\n"
-        f"<body>\n<main>\n{body}\n</main>\n</body>\n</html>\n"
-    )
+def render_page(
+    template: str,
+    *,
+    title: str,
+    status_code: int = 200,
+    stripe: bool = False,
+    **context: Any,
+) -> Response[str]:
+    """``template`` (in ``entrypoints/web/templates``) as a whole page: every value escaped."""
+    document = render(template, title=title, stripe=stripe, **context)
     return Response(
-        document, status_code=status_code, media_type=MediaType.HTML, headers=PAGE_HEADERS
+        document,
+        status_code=status_code,
+        media_type=MediaType.HTML,
+        headers=page_headers(stripe=stripe),
     )
+
+
+def page(title: str, body: str, *, status_code: int = 200) -> Response[str]:
+    """A whole page around ``body``, HTML built with :func:`text` for everything dynamic."""
+    return render_page("page.html", title=title, body=Markup(body), status_code=status_code)
 
 
 def message_page(
-    title: str, message: str, *, status_code: int, tone: str = "error", extra: str = ""
+    title: str,
+    message: str,
+    *,
+    status_code: int,
+    tone: str = "error",
+    extra: str = "",
+    links: Sequence[tuple[str, str]] = (),
 ) -> Response[str]:
-    """A page that says one thing, in words: a title and a message (both plain text)."""
-    body = (
-        f"<h1>{text(title)}</h1>\n"
-        f'<p class="notice {text(tone)}" role="{"alert" if tone == "error" else "status"}">'
-        f"{text(message)}</p>\n{extra}"
+    """A page that says one thing, in words: a title and a message (both plain text), then
+    ``links`` (label and address) as buttons. ``extra`` is HTML built with :func:`text`."""
+    return render_page(
+        "message.html",
+        title=title,
+        message=message,
+        tone=tone,
+        extra=Markup(extra),
+        links=tuple(links),
+        status_code=status_code,
     )
-    return page(title, body, status_code=status_code)
 
 
 def see_other(url: str) -> Redirect:

@@ -21,9 +21,8 @@ from entrypoints.http.dependencies import UseCasesDependency
 from entrypoints.http.html import (
     HTML_EXCEPTION_HANDLERS,
     documented_pages,
-    message_page,
+    render_page,
     see_other,
-    text,
 )
 
 NO_TOKEN = "this page needs the token of an onboarding link"
@@ -104,16 +103,20 @@ def _where_it_stands(store: Store, token: str) -> Response[str]:
     title, words, tone = _WHERE_IT_STANDS.get(
         status, ("Onboarding has not started", "Start from the store's back office.", "info")
     )
-    extra = f"<p>Store: <strong>{text(store.name)}</strong></p>\n"
+    refresh = None
     if store.account is not None and store.account.needs_onboarding:
         refresh = f"/onboarding/{quote(store.id, safe='')}/refresh?token={quote(token, safe='')}"
-        extra += f'<p><a class="button" href="{text(refresh)}">Continue onboarding</a></p>\n'
     due = (
         ()
         if store.account is None or store.account.snapshot is None
         else (store.account.snapshot.currently_due + store.account.snapshot.past_due)
     )
-    if due and status is not AccountStatus.ACTIVE:
-        items = "".join(f"<li>{text(item)}</li>" for item in sorted(set(due)))
-        extra += f"<p>Still needed:</p>\n<ul>{items}</ul>\n"
-    return message_page(title, words, status_code=200, tone=tone, extra=extra)
+    return render_page(
+        "onboarding_return.html",
+        title=title,
+        message=words,
+        tone=tone,
+        store_name=store.name,
+        refresh_url=refresh,
+        still_needed=sorted(set(due)) if status is not AccountStatus.ACTIVE else [],
+    )

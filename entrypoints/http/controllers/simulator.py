@@ -28,9 +28,8 @@ from entrypoints.http.html import (
     HTML_EXCEPTION_HANDLERS,
     documented_pages,
     message_page,
-    page,
+    render_page,
     see_other,
-    text,
 )
 from entrypoints.http.problems import documented
 
@@ -258,25 +257,20 @@ class SimulatorController(Controller):
         name = simulator.retrieve_object(account_id).get("business_profile", {}).get("name")
         done = account.snapshot.charges_enabled and account.snapshot.payouts_enabled
         state = "complete" if done else "not finished"
-        back = ""
         try:
-            return_url = simulator.latest_onboarding_link(account_id).return_url
+            return_url: str | None = simulator.latest_onboarding_link(account_id).return_url
         except GatewayError:
             return_url = None
-        if return_url is not None:
-            back = f'<p><a href="{text(return_url)}">Return to the store without finishing</a></p>'
-        body = f"""<h1>Set up payments{f" for {text(name)}" if name else ""}</h1>
-<p class="notice" role="status">Test mode: this page stands in for Stripe's hosted onboarding.
-No real details are collected.</p>
-<dl>
-<dt>Account</dt><dd><code>{text(account_id)}</code></dd>
-<dt>Onboarding</dt><dd>{state}</dd>
-</dl>
-<form method="post" action="{text(SIMULATOR_PATH)}/onboarding/{text(account_id)}">
-<button type="submit">Complete onboarding</button>
-</form>
-{back}"""
-        return page("Set up payments", body)
+        return render_page(
+            "simulator_onboarding.html",
+            title="Set up payments",
+            store_name=name,
+            account_id=account_id,
+            state=state,
+            action=f"{SIMULATOR_PATH}/onboarding/{account_id}",
+            return_url=return_url,
+            test_mode=True,
+        )
 
     @post(
         "/onboarding/{account_id:str}",
