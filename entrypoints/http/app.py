@@ -21,8 +21,10 @@ from entrypoints.container import Service, build_service
 from entrypoints.http.access_log import access_log
 from entrypoints.http.auth import SECURITY_COMPONENTS
 from entrypoints.http.controllers.admin import AdminController
+from entrypoints.http.controllers.checkout_pages import CheckoutPagesController
 from entrypoints.http.controllers.onboarding_pages import OnboardingPagesController
 from entrypoints.http.controllers.operations import OperationsController
+from entrypoints.http.controllers.payment_status import PaymentStatusController
 from entrypoints.http.controllers.simulator import SimulatorController
 from entrypoints.http.controllers.store import store_router
 from entrypoints.http.controllers.storefront import StorefrontController
@@ -72,7 +74,14 @@ def create_app(service: Service | None = None) -> Litestar:
         )
     # Public storefront routes get their own router: the per-address rate limit is theirs alone.
     storefront = Router(
-        path="/", route_handlers=[StorefrontController], middleware=storefront_middleware
+        path="/",
+        route_handlers=[StorefrontController, PaymentStatusController],
+        middleware=storefront_middleware,
+    )
+    # The shopper's pages share the storefront's per-address limit (they ask the gateway for
+    # saved cards).
+    checkout_pages = Router(
+        path="/", route_handlers=[CheckoutPagesController], middleware=storefront_middleware
     )
     api = Router(
         path=API_PREFIX,
@@ -86,6 +95,7 @@ def create_app(service: Service | None = None) -> Litestar:
             MetricsController,
             WebhooksController,
             OnboardingPagesController,
+            checkout_pages,
             static_files(),
             *simulator,
         ],
