@@ -52,18 +52,29 @@ def envelope(payload: bytes) -> Fields:
 
 def type_event(event: Fields) -> GatewayEvent:
     try:
-        event_type = event.text("type")
-        header = _Header(
-            event_id=event.text("id"),
-            type=event_type,
-            created_at=datetime.fromtimestamp(event.integer("created"), UTC),
-            account_id=event.optional_text("account"),
-        )
+        header = _header(event)
         obj = event.child("data").child("object")
-        reader = _READERS.get(event_type)
+        reader = _READERS.get(header["type"])
         return IgnoredEvent(**header) if reader is None else reader(header, obj)
     except (ValueError, OverflowError, OSError) as error:  # Malformed, or a date out of range
         raise InvalidEvent(str(error)) from None
+
+
+def ignored_event(event: Fields) -> GatewayEvent:
+    """An authentic event storepay keeps and acknowledges without acting on it."""
+    try:
+        return IgnoredEvent(**_header(event))
+    except (ValueError, OverflowError, OSError) as error:
+        raise InvalidEvent(str(error)) from None
+
+
+def _header(event: Fields) -> _Header:
+    return _Header(
+        event_id=event.text("id"),
+        type=event.text("type"),
+        created_at=datetime.fromtimestamp(event.integer("created"), UTC),
+        account_id=event.optional_text("account"),
+    )
 
 
 class _Header(TypedDict):

@@ -15,7 +15,7 @@ from stripe.params import CustomerCreateParams, CustomerListParams
 from adapters.stripe import idempotency, params
 from adapters.stripe.api_keys import KeyMode, publishable_key_mode, secret_key_mode
 from adapters.stripe.errors import gateway_error, redacted
-from adapters.stripe.events import envelope, type_event
+from adapters.stripe.events import envelope, ignored_event, type_event
 from adapters.stripe.objects import (
     STORE_ID_METADATA_KEY,
     Fields,
@@ -26,7 +26,7 @@ from adapters.stripe.objects import (
     refund_observation,
     saved_card,
 )
-from adapters.stripe.webhooks import check_mode, verify_signature
+from adapters.stripe.webhooks import of_mode, verify_signature
 from application.gateway import (
     GatewayAccount,
     GatewayError,
@@ -232,7 +232,8 @@ class StripeGateway:
         """Verify a body on the endpoint it came to (each has its own secret), then type it."""
         verify_signature(payload, signature_header, self._secrets[connect], self._now())
         event = envelope(payload)
-        check_mode(event, self._mode)
+        if not of_mode(event, self._mode):
+            return ignored_event(event)
         return type_event(event)
 
     def type_event(self, payload: bytes, *, connect: bool) -> GatewayEvent:

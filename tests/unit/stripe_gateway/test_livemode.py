@@ -1,5 +1,6 @@
 """A key is of one mode, test or live, and so is every event: storepay acts only on events of its
-key's mode, and refuses keys it cannot place without repeating them."""
+key's mode (others are acknowledged and kept, not acted on), and refuses keys it cannot place
+without repeating them."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import stripe
 
 from adapters.stripe import KeyMode, StripeGateway
 from adapters.stripe.api_keys import publishable_key_mode, secret_key_mode
-from application.gateway import InvalidEvent, PaymentIntentEvent
+from application.gateway import IgnoredEvent, InvalidEvent, PaymentIntentEvent
 
 from .scripted import CONNECT_WEBHOOK_SECRET, WEBHOOK_SECRET, ScriptedStripe, gateway_on
 
@@ -73,11 +74,16 @@ def test_an_event_of_the_keys_mode_is_typed(mode: KeyMode, connect: bool) -> Non
 
 @pytest.mark.parametrize("connect", [False, True], ids=["platform", "connect"])
 @pytest.mark.parametrize("mode", list(KeyMode))
-def test_an_event_of_the_other_mode_is_refused(mode: KeyMode, connect: bool) -> None:
+def test_an_event_of_the_other_mode_is_acknowledged_and_not_acted_on(
+    mode: KeyMode, connect: bool
+) -> None:
     payload, header = delivery(mode is not KeyMode.LIVE, connect=connect)
 
-    with pytest.raises(InvalidEvent, match="mode"):
-        gateway(mode).parse_event(payload, header, connect=connect)
+    event = gateway(mode).parse_event(payload, header, connect=connect)
+
+    assert isinstance(event, IgnoredEvent)
+    assert event.event_id == "evt_1"
+    assert event.account_id == ("acct_1" if connect else None)
 
 
 @pytest.mark.parametrize("livemode", [None, "false", 0], ids=["missing", "text", "number"])
