@@ -18,7 +18,7 @@ from importlib.metadata import PackageNotFoundError, version
 from application.use_cases.create_store import NewStore
 from application.use_cases.reconcile import ReconcileReport
 from domain.errors import DomainError
-from entrypoints.container import build_service
+from entrypoints.container import build_service, close_service
 from entrypoints.database import migrate, require_newest_schema, shown
 from entrypoints.errors import CommandFailed
 from entrypoints.settings import GatewayKind, Settings, SettingsError, load_settings
@@ -82,7 +82,7 @@ def _stores_create(arguments: argparse.Namespace) -> int:
         try:
             created = await service.use_cases().create_store(command)
         finally:
-            await service.adapters.engine().dispose()
+            await close_service(service)
         store = created.store
         summary = (
             f"{store.name} ({store.country}, {store.currency.code}), "
@@ -136,7 +136,7 @@ async def _reconcile_once(settings: Settings) -> ReconcileReport:
     try:
         return await service.use_cases().reconcile()
     finally:
-        await service.adapters.engine().dispose()
+        await close_service(service)
 
 
 # -- demo --------------------------------------------------------------------------------------

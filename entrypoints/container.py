@@ -119,3 +119,11 @@ class Service(containers.DeclarativeContainer):
 
 def build_service(settings: Settings) -> Service:
     return Service(settings=settings)
+
+
+async def close_service(service: Service) -> None:
+    """Release what the adapters hold open: database connections, connections to Stripe."""
+    await service.adapters.engine().dispose()
+    gateway = service.adapters.gateway()
+    if isinstance(gateway, StripeGateway):
+        await gateway.aclose()

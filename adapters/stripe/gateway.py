@@ -96,12 +96,17 @@ class StripeGateway:
         self._secrets = {False: webhook_secret, True: connect_webhook_secret or webhook_secret}
         self._clock = clock or (lambda: datetime.now(UTC))
         base = api_base.rstrip("/") if api_base else None
+        self._http_client = http_client or stripe.HTTPXClient(timeout=timeout_seconds)
         self._client = stripe.StripeClient(
             secret_key,
             base_addresses={} if base is None else {"api": base, "connect": base, "files": base},
             max_network_retries=max_network_retries,
-            http_client=http_client or stripe.HTTPXClient(timeout=timeout_seconds),
+            http_client=self._http_client,
         )
+
+    async def aclose(self) -> None:
+        """Close the connections to Stripe (at shutdown)."""
+        await self._http_client.close_async()  # type: ignore[no-untyped-call]  # untyped in stripe
 
     def __repr__(self) -> str:
         return f"StripeGateway(mode={self._mode.value})"

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TextIO
 
 from adapters.simulated.gateway import SimulatedGateway
-from entrypoints.container import build_service
+from entrypoints.container import build_service, close_service
 from entrypoints.database import migrate, shown
 from entrypoints.settings import load_settings
 
@@ -71,7 +71,7 @@ async def _run(database_url: str, where: str, out: TextIO) -> bool:
         facts = await gather(story, use_cases, service.adapters.uow_factory())
         checks = cross_check(story, facts, gateway)
     finally:
-        await service.adapters.engine().dispose()
+        await close_service(service)
     for section in (
         report.payments(story, facts),
         report.balances(story, facts),

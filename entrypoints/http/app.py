@@ -17,7 +17,7 @@ from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 
 from application.use_cases.catalogue import UseCases
-from entrypoints.container import Service, build_service
+from entrypoints.container import Service, build_service, close_service
 from entrypoints.http.access_log import access_log
 from entrypoints.http.auth import SECURITY_COMPONENTS
 from entrypoints.http.controllers.admin import AdminController
@@ -65,7 +65,7 @@ def create_app(service: Service | None = None) -> Litestar:
             ):
                 yield
         finally:
-            await service.adapters.engine().dispose()
+            await close_service(service)
 
     storefront_middleware = []
     if settings.rate_limit_per_minute:

@@ -30,6 +30,7 @@ class ScriptedStripe(stripe.HTTPClient):
     name = "scripted"
 
     def __init__(self, *answers: tuple[int, object]) -> None:
+        self.closed = False
         super().__init__()
         self._answers = list(answers)
         self.asked: list[Asked] = []
@@ -49,7 +50,7 @@ class ScriptedStripe(stripe.HTTPClient):
         pass
 
     async def close_async(self) -> None:
-        pass
+        self.closed = True
 
     async def sleep_async(self, secs: float) -> None:
         pass

@@ -3,13 +3,14 @@ settings, sends it to STRIPE_API_BASE when set, and stops on a setting it cannot
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
 import stripe
 
 from adapters.stripe import StripeGateway
-from entrypoints.container import build_service, stripe_gateway
+from entrypoints.container import build_service, close_service, stripe_gateway
 from entrypoints.settings import Settings, SettingsError, load_settings
 
 from .scripted import PUBLISHABLE_KEY, SECRET_KEY, ScriptedStripe
@@ -94,3 +95,12 @@ def test_a_setting_the_gateway_cannot_use_stops_it_in_one_line(
 
     assert SECRET_KEY not in str(raised.value)
     assert "\n" not in str(raised.value)
+
+
+def test_closing_the_service_closes_the_connections_to_stripe(transports: Transports) -> None:
+    service = build_service(load_settings(ENVIRONMENT))
+    service.adapters.gateway()
+
+    asyncio.run(close_service(service))
+
+    assert transports.transport.closed
