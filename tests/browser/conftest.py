@@ -82,7 +82,9 @@ def chromium_path() -> str:
     return chromium_executable()
 
 
-@pytest.fixture(scope="session")
+# Package-scoped, not session-scoped: Playwright's sync API keeps an event loop running in the
+# test thread while it is started, which would break every later test that runs one of its own.
+@pytest.fixture(scope="package")
 def browser(chromium_path: str) -> Iterator[Browser]:
     from playwright.sync_api import sync_playwright
 
@@ -94,7 +96,7 @@ def browser(chromium_path: str) -> Iterator[Browser]:
         chromium.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def live(tmp_path_factory: pytest.TempPathFactory, chromium_path: str) -> Iterator[LiveServer]:
     with serving(tmp_path_factory.mktemp("browser") / "storepay.sqlite3") as server:
         yield server
