@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Generic, Protocol, Self, TypeVar
 
@@ -128,6 +128,11 @@ class PaymentRepository(Protocol):
 
     async def save(self, payment: Payment) -> None: ...
 
+    async def count_by_status(self) -> dict[PaymentStatus, int]:
+        """How many payments of every store are in each status (statuses with none left out),
+        counted by the storage in one grouped query."""
+        ...
+
 
 class CustomerRepository(Protocol):
     async def gateway_customer(self, store_id: str, email: str) -> str | None: ...
@@ -191,6 +196,10 @@ class EventInbox(Protocol):
         """Events whose handling failed, oldest first."""
         ...
 
+    async def count_failed(self) -> int:
+        """How many events are failed now (retried by reconciliation, or given up on)."""
+        ...
+
 
 class LedgerRepository(Protocol):
     async def add(self, entries: Sequence[LedgerEntry]) -> None: ...
@@ -247,3 +256,42 @@ class UnitOfWork(Protocol):
 
 class UnitOfWorkFactory(Protocol):
     def __call__(self) -> UnitOfWork: ...
+
+
+class DeliveryOutcome(enum.StrEnum):
+    """What became of one delivery of a gateway event."""
+
+    APPLIED = "applied"
+    DUPLICATE = "duplicate"  # handled before: acknowledged, nothing changed
+    IGNORED = "ignored"  # authentic, of a type storepay does not act on
+    FAILED = "failed"  # authentic, but applying it failed: the gateway sends it again
+    REJECTED = "rejected"  # forged, stale or not an event: refused, nothing stored
+
+
+class Telemetry(Protocol):
+    """Where the use cases report what operators watch (counted, never stored)."""
+
+    def gateway_event(
+        self, event_type: str | None, outcome: DeliveryOutcome, lag: timedelta | None
+    ) -> None:
+        """A delivery of a gateway event: its type (``None`` when it was not authentic: an
+        unverified type is never reported), what became of it and, for an event handled now,
+        how long after the gateway created it."""
+        ...
+
+    def reconciliation(self, failures: int | None) -> None:
+        """A reconciliation pass ended: what it could not heal, ``None`` when the pass itself
+        failed."""
+        ...
+
+
+class NoTelemetry:
+    """Reports nothing: for compositions that do not watch (tests, commands)."""
+
+    def gateway_event(
+        self, event_type: str | None, outcome: DeliveryOutcome, lag: timedelta | None
+    ) -> None:
+        return None
+
+    def reconciliation(self, failures: int | None) -> None:
+        return None

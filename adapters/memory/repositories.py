@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -146,6 +147,9 @@ class MemoryPaymentRepository:
     async def save(self, payment: Payment) -> None:
         self._rows.update(payment)
 
+    async def count_by_status(self) -> dict[PaymentStatus, int]:
+        return dict(Counter(payment.status for payment in self._rows.select(lambda _: True)))
+
 
 class MemoryCustomerRepository:
     def __init__(self, rows: Changes[tuple[str, str], GatewayCustomer]) -> None:
@@ -214,6 +218,9 @@ class MemoryEventInbox:
             order_by=lambda event: (event.received_at, event.event_id),
             limit=limit,
         )
+
+    async def count_failed(self) -> int:
+        return len(self._rows.select(lambda event: event.status is InboxStatus.FAILED))
 
 
 class MemoryLedgerRepository:

@@ -295,6 +295,13 @@ class SqlPaymentRepository(_Versioned):
             *self._children(payment),
         )
 
+    async def count_by_status(self) -> dict[PaymentStatus, int]:
+        connection = await self._tx.reading()
+        rows = await connection.execute(
+            sa.select(payments.c.status, sa.func.count()).group_by(payments.c.status)
+        )
+        return {PaymentStatus(status): count for status, count in rows}
+
     @staticmethod
     def _children(payment: Payment) -> list[sa.Executable]:
         writes: list[sa.Executable] = []
@@ -479,6 +486,13 @@ class SqlEventInbox(_Versioned):
             .order_by(inbox_events.c.received_at, inbox_events.c.event_id)
             .limit(max(limit, 0))
         )
+
+    async def count_failed(self) -> int:
+        connection = await self._tx.reading()
+        count = await connection.scalar(
+            sa.select(sa.func.count()).where(inbox_events.c.status == InboxStatus.FAILED.value)
+        )
+        return int(count or 0)
 
     async def _select(self, query: sa.Select[Any], key: Key | None = None) -> list[InboxEvent]:
         connection = await self._tx.reading(key)

@@ -111,3 +111,24 @@ async def test_failed_events_are_listed_oldest_first(uow_factory: UnitOfWorkFact
     assert ids(failed) == ["evt_early", "evt_a", "evt_b", "evt_late"]
     assert [(event.attempts, event.last_error) for event in failed] == [(2, "payment locked")] * 4
     assert ids(first_two) == ["evt_early", "evt_a"]
+
+
+async def test_failed_events_are_counted(uow_factory: UnitOfWorkFactory) -> None:
+    async with uow_factory() as uow:
+        assert await uow.inbox.count_failed() == 0
+    await given(
+        uow_factory,
+        an_event("evt_1", status=InboxStatus.FAILED),
+        an_event("evt_2", status=InboxStatus.PROCESSED),
+        an_event("evt_3", status=InboxStatus.FAILED),
+        an_event("evt_4", status=InboxStatus.IGNORED),
+        an_event("evt_5"),
+    )
+
+    async with uow_factory() as uow:
+        assert await uow.inbox.count_failed() == 2
+        recovered = await uow.inbox.get("evt_1")
+        assert recovered is not None
+        recovered.status = InboxStatus.PROCESSED
+        await uow.inbox.save(recovered)
+        assert await uow.inbox.count_failed() == 1

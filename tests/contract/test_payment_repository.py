@@ -495,3 +495,54 @@ async def test_payments_with_pending_refunds_are_found_oldest_first(
 
     assert ids(found) == ["pay_acknowledged", "pay_2_older", "pay_1_newer"]
     assert ids(first) == ["pay_acknowledged"]
+
+
+async def test_payments_are_counted_by_status_across_stores(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    statuses = [
+        PaymentStatus.FAILED,
+        PaymentStatus.SUCCEEDED,
+        PaymentStatus.FAILED,
+        PaymentStatus.PENDING,
+        PaymentStatus.REFUNDED,
+    ]
+    await given(
+        uow_factory,
+        a_store("store_a"),
+        a_store("store_b"),
+        *with_their_orders(
+            *[
+                in_status(a_payment(f"pay_{n}", order_id=f"order_{n}", minute=n), s)
+                for n, s in enumerate(statuses)
+            ],
+            in_status(a_payment("pay_b", "store_b", "order_b"), PaymentStatus.FAILED),
+        ),
+    )
+
+    async with uow_factory() as uow:
+        counted = await uow.payments.count_by_status()
+
+    assert counted == {
+        PaymentStatus.FAILED: 3,
+        PaymentStatus.SUCCEEDED: 1,
+        PaymentStatus.PENDING: 1,
+        PaymentStatus.REFUNDED: 1,
+    }
+
+
+async def test_no_payments_count_as_nothing(uow_factory: UnitOfWorkFactory) -> None:
+    async with uow_factory() as uow:
+        assert await uow.payments.count_by_status() == {}
+
+
+async def test_a_payment_added_in_the_unit_of_work_is_counted_in_it(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    await given(uow_factory, a_store(), an_order())
+
+    async with uow_factory() as uow:
+        await uow.payments.add(a_payment())
+        counted = await uow.payments.count_by_status()
+
+    assert counted == {PaymentStatus.PENDING: 1}
