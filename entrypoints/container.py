@@ -11,6 +11,7 @@ import hmac
 
 from dependency_injector import containers, providers
 
+from adapters.prometheus import PrometheusTelemetry
 from adapters.simulated import SimulatedGateway
 from adapters.sqlalchemy import SqlUnitOfWorkFactory, create_engine
 from adapters.stripe import StripeGateway
@@ -93,6 +94,7 @@ class Adapters(containers.DeclarativeContainer):
     ids = providers.Singleton(TimeOrderedIds)
     secrets = providers.Singleton(RandomSecrets)
     signer = providers.Singleton(HmacTokenSigner, providers.Callable(signing_key, settings))
+    telemetry = providers.Singleton(PrometheusTelemetry)
     gateway = providers.Selector(
         providers.Callable(gateway_kind, settings),
         simulated=providers.Singleton(simulated_gateway, settings),
@@ -113,6 +115,7 @@ class Service(containers.DeclarativeContainer):
         secrets=adapters.secrets,
         signer=adapters.signer,
         settings=providers.Callable(service_settings, settings),
+        telemetry=adapters.telemetry,
     )
     use_cases = providers.Singleton(wired_use_cases, ports)
 

@@ -8,11 +8,20 @@ from dataclasses import dataclass
 from application.gateway import PaymentGateway
 from application.idempotent_requests import IdempotentRequests
 from application.onboarding_links import OnboardingLinks
-from application.ports import Clock, IdGenerator, SecretGenerator, TokenSigner, UnitOfWorkFactory
+from application.ports import (
+    Clock,
+    IdGenerator,
+    NoTelemetry,
+    SecretGenerator,
+    Telemetry,
+    TokenSigner,
+    UnitOfWorkFactory,
+)
 from application.settings import ServiceSettings
 from application.use_cases.authenticate_store import AuthenticateStore
 from application.use_cases.change_payout_settings import ChangePayoutSettings
 from application.use_cases.check_onboarding import CheckOnboarding
+from application.use_cases.count_operations import CountOperations
 from application.use_cases.create_payment_intent import CreatePaymentIntent
 from application.use_cases.create_store import CreateStore
 from application.use_cases.get_balance import GetBalance
@@ -45,6 +54,7 @@ class Ports:
     secrets: SecretGenerator
     signer: TokenSigner
     settings: ServiceSettings
+    telemetry: Telemetry = NoTelemetry()  # noqa: RUF009  (stateless: one can be shared)
 
 
 class UseCases:
@@ -78,5 +88,9 @@ class UseCases:
         self.create_payment_intent = CreatePaymentIntent(uow, gateway, clock, ids)
         self.show_checkout = ShowCheckout(uow, self.list_payment_methods)
         # gateway
-        self.handle_gateway_event = HandleGatewayEvent(uow, gateway, clock)
-        self.reconcile = Reconcile(uow, gateway, self.handle_gateway_event, clock, ports.settings)
+        self.handle_gateway_event = HandleGatewayEvent(uow, gateway, clock, ports.telemetry)
+        self.reconcile = Reconcile(
+            uow, gateway, self.handle_gateway_event, clock, ports.settings, ports.telemetry
+        )
+        # operations
+        self.count_operations = CountOperations(uow)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 import logging
+from datetime import timedelta
 
 from application.errors import UnknownGatewayObject
 from application.gateway import (
@@ -18,6 +19,7 @@ from application.gateway import (
     AccountUpdatedEvent,
     DisputeEvent,
     GatewayEvent,
+    InvalidEvent,
     PaymentGateway,
     PaymentIntentEvent,
     PaymentMethodEvent,
@@ -27,9 +29,12 @@ from application.gateway import (
 from application.payments import save_payment
 from application.ports import (
     Clock,
+    DeliveryOutcome,
     DuplicateRecord,
     InboxEvent,
     InboxStatus,
+    NoTelemetry,
+    Telemetry,
     UnitOfWork,
     UnitOfWorkFactory,
 )
@@ -51,17 +56,39 @@ class EventOutcome(enum.StrEnum):
 
 class HandleGatewayEvent:
     def __init__(
-        self, uow_factory: UnitOfWorkFactory, gateway: PaymentGateway, clock: Clock
+        self,
+        uow_factory: UnitOfWorkFactory,
+        gateway: PaymentGateway,
+        clock: Clock,
+        telemetry: Telemetry | None = None,
     ) -> None:
         self._uow_factory = uow_factory
         self._gateway = gateway
         self._clock = clock
+        self._telemetry = telemetry or NoTelemetry()
 
     async def __call__(
         self, payload: bytes, signature_header: str, *, connect: bool
     ) -> EventOutcome:
-        event = self._gateway.parse_event(payload, signature_header, connect=connect)
-        return await self.apply(event, payload, connect=connect)
+        """One delivery of an event, reported to telemetry with what became of it."""
+        try:
+            event = self._gateway.parse_event(payload, signature_header, connect=connect)
+        except InvalidEvent:
+            self._telemetry.gateway_event(None, DeliveryOutcome.REJECTED, None)
+            raise
+        try:
+            outcome = await self.apply(event, payload, connect=connect)
+        except Exception:
+            self._telemetry.gateway_event(event.type, DeliveryOutcome.FAILED, None)
+            raise
+        lag = None if outcome is EventOutcome.DUPLICATE else self._lag(event)
+        self._telemetry.gateway_event(event.type, DeliveryOutcome(outcome.value), lag)
+        return outcome
+
+    def _lag(self, event: GatewayEvent) -> timedelta:
+        """How long after the gateway created the event it was handled (never negative: the
+        gateway stamps whole seconds, and clocks differ)."""
+        return max(self._clock.now() - event.created_at, timedelta(0))
 
     async def apply(self, event: GatewayEvent, payload: bytes, *, connect: bool) -> EventOutcome:
         try:

@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass
 
 from application.gateway import PaymentGateway
-from application.ports import Clock, UnitOfWorkFactory
+from application.ports import Clock, NoTelemetry, Telemetry, UnitOfWorkFactory
 from application.refund_submission import change_payment, submit_refund
 from application.settings import ServiceSettings
 from application.transactions import retrying
@@ -42,14 +42,25 @@ class Reconcile:
         handle_event: HandleGatewayEvent,
         clock: Clock,
         settings: ServiceSettings,
+        telemetry: Telemetry | None = None,
     ) -> None:
         self._uow_factory = uow_factory
         self._gateway = gateway
         self._handle_event = handle_event
         self._clock = clock
         self._settings = settings
+        self._telemetry = telemetry or NoTelemetry()
 
     async def __call__(self) -> ReconcileReport:
+        try:
+            report = await self._run()
+        except Exception:  # a cancelled pass (shutting down) did not fail
+            self._telemetry.reconciliation(None)
+            raise
+        self._telemetry.reconciliation(report.failures)
+        return report
+
+    async def _run(self) -> ReconcileReport:
         checked, changed, payment_failures = await self._sync_payments()
         refunds, refund_failures = await self._settle_refunds()
         retried, recovered, event_failures = await self._retry_events()

@@ -14,7 +14,7 @@ from litestar.di import Provide
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
-from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from litestar.plugins.prometheus import PrometheusConfig
 
 from application.use_cases.catalogue import UseCases
 from entrypoints.container import Service, build_service, close_service
@@ -22,6 +22,7 @@ from entrypoints.http.access_log import access_log
 from entrypoints.http.auth import SECURITY_COMPONENTS
 from entrypoints.http.controllers.admin import AdminController
 from entrypoints.http.controllers.checkout_pages import CheckoutPagesController
+from entrypoints.http.controllers.metrics import MetricsController
 from entrypoints.http.controllers.onboarding_pages import OnboardingPagesController
 from entrypoints.http.controllers.operations import OperationsController
 from entrypoints.http.controllers.payment_status import PaymentStatusController
@@ -45,11 +46,6 @@ def _from_container(provider: Callable[[], Any]) -> Provide:
         return provider()
 
     return Provide(dependency, use_cache=True)
-
-
-class MetricsController(PrometheusController):
-    path = "/metrics"
-    include_in_schema = False
 
 
 def create_app(service: Service | None = None) -> Litestar:
