@@ -37,9 +37,15 @@ def verify(
         raise InvalidEvent(f"the webhook signature does not verify: {error}") from None
     except UnicodeDecodeError:
         raise InvalidEvent("the webhook body is not UTF-8 text") from None
-    if _timestamp(header) < now.timestamp() - tolerance_seconds:
+    at = _timestamp(header)
+    if at < now.timestamp() - tolerance_seconds:
         raise InvalidEvent(
             f"the webhook signature is older than the tolerance of {tolerance_seconds} s"
+        )
+    if at > now.timestamp() + tolerance_seconds:  # replayable until then: not a delivery
+        raise InvalidEvent(
+            f"the webhook signature is dated ahead by more than the tolerance of "
+            f"{tolerance_seconds} s"
         )
 
 

@@ -29,9 +29,17 @@ def verify_signature(
         raise InvalidEvent(f"the webhook signature does not verify: {error.user_message}") from None
     except UnicodeDecodeError:
         raise InvalidEvent("the webhook body is not UTF-8 text") from None
-    if signed_at(header) < now - tolerance:
+    at = signed_at(header)
+    if at < now - tolerance:
         raise InvalidEvent(
             f"the webhook signature is older than the tolerance of "
+            f"{int(tolerance.total_seconds())} s"
+        )
+    # A signature dated ahead would stay replayable until its date had passed: Stripe dates its
+    # signatures when it sends them, so one beyond the tolerance ahead is not a delivery.
+    if at > now + tolerance:
+        raise InvalidEvent(
+            f"the webhook signature is dated ahead by more than the tolerance of "
             f"{int(tolerance.total_seconds())} s"
         )
 

@@ -116,6 +116,14 @@ FORGERIES: dict[str, Forgery] = {
         body,
         _header(body, secret, datetime.now(UTC) - timedelta(hours=2)),
     ),
+    "a timestamp from the future": lambda body, secret: (
+        body,
+        _header(body, secret, datetime.now(UTC) + timedelta(hours=1)),
+    ),
+    "a timestamp just beyond the tolerance ahead": lambda body, secret: (
+        body,
+        _header(body, secret, datetime.now(UTC) + timedelta(seconds=310)),
+    ),
     "no header": lambda body, _secret: (body, {"Content-Type": "application/json"}),
     "an empty header": lambda body, _secret: (body, {"Stripe-Signature": ""}),
     "a header without a signature": lambda body, _secret: (
@@ -169,3 +177,14 @@ def test_an_authentic_fresh_redelivery_is_acknowledged_and_applied_once(
     kept = held.market.inbox_event(delivery.event_id)
     assert kept is not None
     assert kept.attempts == 1
+
+
+@pytest.mark.parametrize("connect", [False, True], ids=["platform", "connect"])
+def test_a_clock_a_little_ahead_is_within_the_tolerance(
+    client: TestClient[Any], held: Held, connect: bool
+) -> None:
+    path, secret = ENDPOINTS[connect]
+    body = _body(held.one(connect))
+    ahead = datetime.now(UTC) + timedelta(seconds=240)
+    response = client.post(path, content=body, headers=_header(body, secret, ahead))
+    assert response.status_code == 200, response.text

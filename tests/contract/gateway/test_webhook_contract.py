@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 import stripe
@@ -130,6 +130,21 @@ async def test_a_signature_is_good_for_300_seconds(
         assert gateway.parse_event(payload, header, connect=False).event_id == "evt_1"
     else:
         with pytest.raises(InvalidEvent):
+            gateway.parse_event(payload, header, connect=False)
+
+
+@pytest.mark.parametrize(("ahead", "accepted"), [(300, True), (301, False), (86_400, False)])
+async def test_a_signature_dated_ahead_is_good_within_the_tolerance_only(
+    gateway: PaymentGateway, clock: FakeClock, ahead: int, accepted: bool
+) -> None:
+    """Dated beyond the tolerance ahead, a signature would stay replayable until its date."""
+    payload = an_event()
+    header = signed(payload, WEBHOOK_SECRET, clock.now() + timedelta(seconds=ahead))
+
+    if accepted:
+        assert gateway.parse_event(payload, header, connect=False).event_id == "evt_1"
+    else:
+        with pytest.raises(InvalidEvent, match="ahead"):
             gateway.parse_event(payload, header, connect=False)
 
 
