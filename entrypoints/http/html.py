@@ -22,7 +22,7 @@ from markupsafe import Markup
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from domain.errors import DomainError
-from entrypoints.http.problems import CODES_BY_STATUS, logger, status_for
+from entrypoints.http.problems import CODES_BY_STATUS, logger, refusal_headers, status_for
 from entrypoints.web.rendering import render
 
 # Scripts and styles come from this service only; nothing may frame a page; forms post here.
@@ -141,7 +141,9 @@ def _domain_refusal(_request: Request[Any, Any, Any], error: DomainError) -> Res
 def _http_refusal(_request: Request[Any, Any, Any], error: HTTPException) -> Response[str]:
     status = error.status_code
     code = CODES_BY_STATUS.get(status, "http_error")
-    return refusal_page(status, code, error.detail if status < 500 else "Something went wrong.")
+    page = refusal_page(status, code, error.detail if status < 500 else "Something went wrong.")
+    page.headers.update(refusal_headers(error) or {})  # a rate-limited shopper learns when to retry
+    return page
 
 
 def _database_refusal(request: Request[Any, Any, Any], error: Exception) -> Response[str]:

@@ -153,16 +153,22 @@ def validation_problem(
     )
 
 
-def http_problem(_request: Request[Any, Any, Any], error: HTTPException) -> Response[Problem]:
-    status = error.status_code
-    code = CODES_BY_STATUS.get(status, "http_error")
+def refusal_headers(error: HTTPException) -> dict[str, str] | None:
+    """The headers a refusal keeps (the rate limiter's), with ``Retry-After`` on a 429."""
     headers = dict(error.headers) if error.headers else None
-    if status == 429:
+    if error.status_code == 429:
         # The rate limiter says when its window resets (RateLimit-Reset, seconds); clients and
         # proxies read Retry-After.
         headers = headers or {}
         reset = headers.get("RateLimit-Reset", "")
         headers.setdefault("Retry-After", reset if reset.isdigit() and int(reset) > 0 else "60")
+    return headers
+
+
+def http_problem(_request: Request[Any, Any, Any], error: HTTPException) -> Response[Problem]:
+    status = error.status_code
+    code = CODES_BY_STATUS.get(status, "http_error")
+    headers = refusal_headers(error)
     detail = error.detail if status < 500 else TITLES.get(status, "Error")
     return problem(status, code, detail, headers=headers)
 
