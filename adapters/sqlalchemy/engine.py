@@ -7,14 +7,18 @@ driver's own implicit BEGIN would defeat savepoints and ``BEGIN IMMEDIATE``).
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import event
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 BUSY_TIMEOUT_MS = 30_000
 _IMMEDIATE = "storepay.begin_immediate"
+_WRITE_LOCKS: WeakKeyDictionary[Engine, WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock]]
+_WRITE_LOCKS = WeakKeyDictionary()
 
 
 def create_engine(database_url: str, **options: Any) -> AsyncEngine:
@@ -28,6 +32,19 @@ def create_engine(database_url: str, **options: Any) -> AsyncEngine:
 def begin_immediately(connection: AsyncConnection) -> None:
     """Make the connection's next transaction a write transaction from the start (SQLite)."""
     connection.info[_IMMEDIATE] = True
+
+
+def write_lock(engine: AsyncEngine) -> asyncio.Lock:
+    """The lock a SQLite writer of this process takes before ``BEGIN IMMEDIATE`` and keeps until
+    its transaction ends: the writers of one process queue on it and each starts the moment the
+    one before it is done, instead of polling SQLite's busy handler, whose sleeps grow to 100 ms.
+    One lock per engine and event loop; writers in other processes still meet the busy timeout."""
+    per_loop = _WRITE_LOCKS.setdefault(engine.sync_engine, WeakKeyDictionary())
+    loop = asyncio.get_running_loop()
+    lock = per_loop.get(loop)
+    if lock is None:
+        lock = per_loop[loop] = asyncio.Lock()
+    return lock
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:

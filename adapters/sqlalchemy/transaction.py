@@ -8,20 +8,22 @@ On SQLite one writer at a time holds the database, so writes are held back until
 until a read needs them) and then run in a ``BEGIN IMMEDIATE`` transaction: two units of work
 can both be writing, each sees its own writes, and neither blocks the other before it commits.
 Reads before that run in a deferred transaction, a consistent snapshot; the versions checked by
-the writes make up for the snapshot being older than the write transaction.
+the writes make up for the snapshot being older than the write transaction. The writers of one
+process queue for that transaction on an in-process lock (``engine.write_lock``).
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from application.ports import DuplicateRecord
 
-from .engine import begin_immediately
+from .engine import BUSY_TIMEOUT_MS, begin_immediately, write_lock
 
 Key = tuple[str, Hashable]  # a table's name and a row's key in it
 Write = Callable[[AsyncConnection], Awaitable[None]]
@@ -45,6 +47,7 @@ class Transaction:
         self._pending: list[_Pending] = []
         self._writing = not self._defer_writes
         self.versions: dict[Key, int] = {}
+        self._write_lock: asyncio.Lock | None = None  # held during a SQLite write transaction
 
     # -- connections ------------------------------------------------------------------------
 
@@ -92,6 +95,7 @@ class Transaction:
             if not self._writing:
                 if connection.in_transaction():
                     await connection.rollback()
+                self._write_lock = await _acquired(write_lock(self._engine))
                 begin_immediately(connection)
                 await connection.begin()
                 self._writing = True
@@ -125,10 +129,25 @@ class Transaction:
     async def rollback(self) -> None:
         self._pending.clear()
         connection = self._connection
-        if connection is not None and connection.in_transaction():
-            await connection.rollback()
-        self._reset()
+        try:
+            if connection is not None and connection.in_transaction():
+                await connection.rollback()
+        finally:
+            self._reset()
 
     def _reset(self) -> None:
         self.versions.clear()
         self._writing = not self._defer_writes
+        if self._write_lock is not None:
+            lock, self._write_lock = self._write_lock, None
+            lock.release()
+
+
+async def _acquired(lock: asyncio.Lock) -> asyncio.Lock:
+    """``lock``, waited for as long as SQLite's busy timeout would have waited."""
+    try:
+        async with asyncio.timeout(BUSY_TIMEOUT_MS / 1000):
+            await lock.acquire()
+    except TimeoutError:
+        raise OperationalError("BEGIN IMMEDIATE", None, Exception("database is locked")) from None
+    return lock
