@@ -82,7 +82,12 @@ class Transaction:
     async def write(self, key: Key | None, write: Write) -> None:
         """Make ``write`` now, or at the latest when this transaction commits."""
         if self._writing:
-            await self._run(await self._connect(), write)
+            connection = await self._connect()
+            try:
+                await self._run(connection, write)
+            except BaseException:
+                await self.rollback()  # a refused write takes the whole transaction with it
+                raise
         else:
             self._pending.append(_Pending(key, write))
 
@@ -107,9 +112,10 @@ class Transaction:
 
     @staticmethod
     async def _run(connection: AsyncConnection, write: Write) -> None:
+        """One write, without a savepoint: a refused write rolls the whole transaction back (its
+        unit of work is over), so there is nothing to return to."""
         try:
-            async with connection.begin_nested():
-                await write(connection)
+            await write(connection)
         except IntegrityError as error:
             raise DuplicateRecord(str(error.orig)) from error
 
