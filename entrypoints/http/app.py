@@ -16,6 +16,7 @@ from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.plugins.prometheus import PrometheusConfig
 
+from adapters.sqlalchemy.leases import exclusively
 from application.use_cases.catalogue import UseCases
 from entrypoints.container import Service, build_service, close_service
 from entrypoints.http.access_log import access_log
@@ -39,6 +40,7 @@ from entrypoints.web.rendering import static_files
 API_PREFIX = "/api/v1"
 MAX_BODY_BYTES = 64 * 1024
 VERSION = "1.0.0"
+RECONCILER_LOCK = "storepay.reconciler"
 
 
 def _from_container(provider: Callable[[], Any]) -> Provide:
@@ -57,7 +59,10 @@ def create_app(service: Service | None = None) -> Litestar:
     async def lifespan(_app: Litestar) -> AsyncIterator[None]:
         try:
             async with reconciling(
-                lambda: service.use_cases().reconcile(), settings.reconcile_interval_seconds
+                lambda: service.use_cases().reconcile(),
+                settings.reconcile_interval_seconds,
+                # One worker at a time reconciles (an advisory lock on PostgreSQL).
+                exclusive=lambda: exclusively(service.adapters.engine(), RECONCILER_LOCK),
             ):
                 yield
         finally:

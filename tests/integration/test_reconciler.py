@@ -4,21 +4,34 @@ cleanly at shutdown."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from litestar.testing import TestClient
 
+from adapters.sqlalchemy import create_engine
+from adapters.sqlalchemy.leases import exclusively
 from adapters.sqlalchemy.migrations import upgrade
 from application.use_cases.reconcile import ReconcileReport
 from entrypoints.container import build_service
 from entrypoints.http.app import create_app
-from entrypoints.reconciler import describe, reconcile_every, reconcile_once, reconciling
+from entrypoints.reconciler import (
+    describe,
+    reconcile_every,
+    reconcile_if_alone,
+    reconcile_once,
+    reconciling,
+)
 from entrypoints.settings import load_settings
 
 pytestmark = pytest.mark.anyio
+POSTGRES_URL = os.environ.get("STOREPAY_TEST_POSTGRES_URL")
+NO_POSTGRES = "STOREPAY_TEST_POSTGRES_URL is not set: no PostgreSQL server to test against"
 INTERVAL = 0.01
 QUIET = ReconcileReport(0, 0, 0, 0, 0, 0)
 
@@ -183,3 +196,79 @@ def test_the_served_app_reconciles_in_the_background(tmp_path: Path) -> None:
         logger.removeHandler(kept)
     assert "reconciling every 1 seconds" in kept.messages
     assert f"reconciliation: {describe(QUIET)}" in kept.messages
+
+
+# -- one worker at a time ------------------------------------------------------------------------
+
+
+def held_by_another() -> contextlib.AbstractAsyncContextManager[bool]:
+    @contextlib.asynccontextmanager
+    async def lock() -> AsyncIterator[bool]:
+        yield False
+
+    return lock()
+
+
+async def test_a_pass_is_skipped_while_another_process_holds_the_lock() -> None:
+    passes = Passes()
+    report = await reconcile_if_alone(passes, held_by_another)
+    assert (report, passes.count) == (None, 0)
+
+
+async def test_a_pass_runs_in_the_process_that_holds_the_lock() -> None:
+    passes = Passes()
+    assert await reconcile_if_alone(passes) == QUIET
+    assert passes.count == 1
+
+
+async def test_a_lock_that_cannot_be_taken_is_logged_and_skips_the_pass(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    @contextlib.asynccontextmanager
+    async def unreachable() -> AsyncIterator[bool]:
+        raise ConnectionError("the database went away")
+        yield True  # pragma: no cover
+
+    passes = Passes()
+    with caplog.at_level(logging.ERROR, logger="storepay.reconciler"):
+        assert await reconcile_if_alone(passes, unreachable) is None
+    assert passes.count == 0
+    assert "lock" in caplog.text
+
+
+async def test_sqlite_is_served_by_one_process_which_always_holds_the_lock(
+    tmp_path: Path,
+) -> None:
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'lock.db'}")
+    try:
+        async with (
+            exclusively(engine, "storepay.reconciler") as first,
+            exclusively(engine, "storepay.reconciler") as second,
+        ):
+            assert (first, second) == (True, True)
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.skipif(POSTGRES_URL is None, reason=NO_POSTGRES)
+async def test_on_postgresql_one_engine_at_a_time_holds_the_lock() -> None:
+    assert POSTGRES_URL is not None
+    workers = [create_engine(POSTGRES_URL), create_engine(POSTGRES_URL)]
+    name = f"storepay.reconciler.test.{os.getpid()}"
+    try:
+        async with exclusively(workers[0], name) as first, exclusively(workers[1], name) as second:
+            assert (first, second) == (True, False)
+        async with exclusively(workers[1], name) as after_release:
+            assert after_release
+        # Two passes due at once: exactly one runs.
+        passes = Passes()
+        await asyncio.gather(
+            *(
+                reconcile_if_alone(passes, lambda engine=engine: exclusively(engine, name))
+                for engine in workers
+            )
+        )
+        assert 1 <= passes.count <= 2  # the second may start after the first has let go
+    finally:
+        for engine in workers:
+            await engine.dispose()
