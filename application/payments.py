@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from application.lookups import require_order
 from application.ports import UnitOfWork
+from domain.order import Order
 from domain.payment import Payment
 
 
-async def save_payment(uow: UnitOfWork, payment: Payment) -> None:
-    """Save a payment with its order's new payment status and its ledger entries, together."""
-    order = await require_order(uow, payment.store_id, payment.order_id)
+async def save_payment(uow: UnitOfWork, payment: Payment, order: Order | None = None) -> None:
+    """Save a payment with its order's new payment status and its ledger entries, together.
+    ``order`` is the payment's order when this unit of work has loaded it already."""
+    if order is None or order.id != payment.order_id or order.store_id != payment.store_id:
+        order = await require_order(uow, payment.store_id, payment.order_id)
     order.follow(payment)
     await uow.payments.save(payment)
     await uow.orders.save(order)

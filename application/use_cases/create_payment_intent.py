@@ -177,9 +177,8 @@ class CreatePaymentIntent:
             if order.payment_attempts >= attempt:
                 raise DuplicateRecord("the attempt was recorded by a concurrent call")
             order.payment_attempts = attempt
-            await uow.orders.save(order)
             await uow.payments.add(payment)
-            await save_payment(uow, payment)
+            await save_payment(uow, payment, order)  # saves the order too: one read, one write
             await uow.commit()
             return payment
 
