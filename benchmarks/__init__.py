@@ -1,0 +1,1 @@
+"""Load benchmarks of storepay against a floor app on the same server setup (see RESULTS.md)."""
