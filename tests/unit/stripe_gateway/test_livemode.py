@@ -17,7 +17,7 @@ from application.gateway import IgnoredEvent, InvalidEvent, PaymentIntentEvent
 from .scripted import CONNECT_WEBHOOK_SECRET, WEBHOOK_SECRET, ScriptedStripe, gateway_on
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
-LIVE_SECRET_KEY = "sk_live_51UnitLiveSecret000000000000"
+LIVE_SECRET_KEY = "sk_live_not_a_real_key"  # shaped so that no secret scanner mistakes it
 LIVE_PUBLISHABLE_KEY = "pk_live_51UnitLivePublishable000000"
 
 
