@@ -1,0 +1,150 @@
+"""What one webhook costs storepay inside the process: CPU, wall time and SQL statements.
+
+``python -m benchmarks.event_cost`` (repository root, the project's venv) makes open payments
+through storepay's create-intent (on :mod:`benchmarks.fake_stripe`), then hands signed
+``payment_intent.succeeded`` events straight to the webhook use case, ``--concurrency`` at a
+time, with no HTTP in between. It prints CPU milliseconds per event (this process only, so
+PostgreSQL's share is left out), events a second, and the statements each event ran, by kind.
+``--profile FILE`` writes a cProfile of the measured loop (``python -m pstats FILE``).
+
+It complements :mod:`benchmarks.run`: that one measures the service under wrk beside its floor;
+this one says where a change to the unit of work moved the cost of an event.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import collections
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+
+from benchmarks.run import (
+    STOREPAY_PORT,
+    STRIPE_PORT,
+    VENV_BIN,
+    Server,
+    create_intents,
+    fresh_database,
+    insert_orders,
+    open_intents,
+    open_stores,
+    running,
+    signed,
+    storepay_env,
+    succeeded_event,
+)
+from entrypoints.container import build_service, close_service
+from entrypoints.settings import load_settings
+
+
+def prepare(kind: str, count: int, scratch: Path, stripe_base: str) -> tuple[str, dict[str, str]]:
+    """A fresh database holding ``count`` open payments, made by storepay itself."""
+    database_url = fresh_database(kind, scratch)
+    env = storepay_env(database_url, stripe_base)
+    command = [str(VENV_BIN / "storepay"), "serve", "--port", str(STOREPAY_PORT)]
+    with running(Server("event-cost-storepay", command, env, STOREPAY_PORT)) as app:
+        app.wait_ready("/health")
+        store_ids = open_stores(app.url)
+        orders = asyncio.run(insert_orders(database_url, store_ids, count))
+        asyncio.run(create_intents(app.url, orders))
+    return database_url, env
+
+
+async def measure(
+    env: dict[str, str], concurrency: int, profile: Path | None, warm_up: int
+) -> dict[str, Any]:
+    service = build_service(load_settings(env))
+    handle = service.use_cases().handle_gateway_event
+    statements: collections.Counter[str] = collections.Counter()
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements[" ".join(statement.split()[:3])[:60]] += 1
+
+    try:
+        engine = service.adapters.engine()
+        intents = await _open(engine)
+        events = [succeeded_event(intent_id, 0) for intent_id in intents]
+        deliveries = [(payload.encode(), signed(payload)) for payload in events]
+        for payload, signature in deliveries[:warm_up]:
+            await handle(payload, signature, connect=False)
+        measured = deliveries[warm_up:]
+        queue = collections.deque(measured)
+        event.listen(engine.sync_engine, "before_cursor_execute", count)
+
+        async def worker() -> None:
+            while queue:
+                payload, signature = queue.popleft()
+                await handle(payload, signature, connect=False)
+
+        profiler = cProfile.Profile() if profile else None
+        cpu, wall = time.process_time(), time.perf_counter()
+        if profiler:
+            profiler.enable()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        if profiler:
+            profiler.disable()
+            profiler.dump_stats(profile)  # type: ignore[arg-type]
+        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+        event.remove(engine.sync_engine, "before_cursor_execute", count)
+    finally:
+        await close_service(service)
+    events_measured = len(measured)
+    return {
+        "events": events_measured,
+        "cpu_ms_per_event": round(cpu * 1000 / events_measured, 3),
+        "events_per_s": round(events_measured / wall, 1),
+        "statements_per_event": {
+            kind: round(number / events_measured, 2) for kind, number in statements.most_common()
+        },
+    }
+
+
+async def _open(engine: Any) -> list[str]:
+    url = engine.url.render_as_string(hide_password=False)
+    return await open_intents(url)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.event_cost")
+    parser.add_argument("--database", choices=("postgresql", "sqlite"), default="postgresql")
+    parser.add_argument("--events", type=int, default=3000)
+    parser.add_argument("--warm-up", type=int, default=200)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--profile", type=Path, default=None)
+    arguments = parser.parse_args(argv)
+    scratch = Path(tempfile.mkdtemp(prefix="storepay-event-cost-"))
+    stripe_command = [str(VENV_BIN / "python"), "-m", "benchmarks.fake_stripe"]
+    stripe_command += ["--port", str(STRIPE_PORT)]
+    try:
+        with running(Server("fake-stripe", stripe_command, dict(os.environ), STRIPE_PORT)) as fs:
+            fs.wait_ready("/v1/accounts/acct_probe")
+            _, env = prepare(
+                arguments.database, arguments.events + arguments.warm_up, scratch, fs.url
+            )
+            result = asyncio.run(
+                measure(env, arguments.concurrency, arguments.profile, arguments.warm_up)
+            )
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    for key, value in result.items():
+        if isinstance(value, dict):
+            print(f"{key}:")
+            for kind, number in value.items():
+                print(f"  {number:6}  {kind}")
+        else:
+            print(f"{key}: {value}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
