@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import cProfile
 import collections
+import cProfile
 import os
 import shutil
 import sys
@@ -33,6 +33,7 @@ from benchmarks.run import (
     STRIPE_PORT,
     VENV_BIN,
     Server,
+    _say,
     create_intents,
     fresh_database,
     insert_orders,
@@ -138,11 +139,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         shutil.rmtree(scratch, ignore_errors=True)
     for key, value in result.items():
         if isinstance(value, dict):
-            print(f"{key}:")
+            _say(f"{key}:")
             for kind, number in value.items():
-                print(f"  {number:6}  {kind}")
+                _say(f"  {number:6}  {kind}")
         else:
-            print(f"{key}: {value}")
+            _say(f"{key}: {value}")
     return 0
 
 

@@ -209,6 +209,8 @@ def payment_values(payment: Payment) -> Values:
         "amount_total": payment.amount_total.minor_units,
         "amount_platform_fee": payment.amount_platform_fee.minor_units,
         "amount_refunded": payment.amount_refunded.minor_units,
+        "refund_count": len(payment.refunds),
+        "dispute_count": len(payment.disputes),
         "currency": payment.amount_total.currency.code,
         "created_at": payment.created_at,
         "payment_intent_id": payment.payment_intent_id,

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from application.ports import ConcurrentUpdate, IdempotencyRecord, InboxEvent, InboxStatus, Page
@@ -35,65 +37,82 @@ from .tables import (
 )
 from .transaction import Key, MissingRecord, Transaction
 
+_UNREAD = object()
 _OPEN = [status.value for status in PaymentStatus if status.is_open]
 _REFUND_PENDING = [RefundStatus.PENDING.value, RefundStatus.REQUIRES_ACTION.value]
 
 
 class _Versioned:
-    """Saving a row only if nobody changed it since this transaction read it."""
+    """Saving a row only if nobody changed it since this transaction read it, and writing only
+    the columns that changed. Statements are built once per table and run with parameters."""
 
     def __init__(self, transaction: Transaction, table: sa.Table, key_column: str) -> None:
         self._tx = transaction
         self._table = table
         self._key_column = table.c[key_column]
+        self._insert_row = table.insert()
+        self._update_row = sa.update(table).where(
+            self._key_column == sa.bindparam("key_"), table.c.version == sa.bindparam("read_")
+        )
+        self._version_of = sa.select(table.c.version).where(
+            self._key_column == sa.bindparam("key_")
+        )
 
     def _key(self, key: Hashable) -> Key:
         return self._table.name, key
 
-    def _added(self, key: Hashable) -> None:
-        self._tx.versions[self._key(key)] = 1
-
-    def _saw(self, key: Hashable, version: int) -> None:
-        self._tx.saw(self._key(key), version)
+    def _saw(self, key: Hashable, row: RowMapping) -> None:
+        self._tx.saw(self._key(key), row["version"], row)
 
     async def _insert(self, key: Hashable, values: dict[str, Any], *also: sa.Executable) -> None:
-        self._added(key)
+        row = {**values, "version": 1}
+        self._tx.versions[self._key(key)] = 1
+        self._tx.rows[self._key(key)] = row
+        statement = self._insert_row
 
         async def write(connection: AsyncConnection) -> None:
-            await connection.execute(sa.insert(self._table).values(**values, version=1))
-            for statement in also:
-                await connection.execute(statement)
+            await connection.execute(statement, row)
+            for each in also:
+                await connection.execute(each)
 
         await self._tx.write(self._key(key), write)
 
     async def _update(self, key: Hashable, values: dict[str, Any], *also: sa.Executable) -> None:
-        """Write ``values`` over the row at ``key``, then run ``also``."""
+        """Write what changed of ``values`` over the row at ``key``, then run ``also``."""
+        row_key = self._key(key)
         versions = self._tx.versions
-        read = versions.get(self._key(key))
+        read = versions.get(row_key)
         if read is None:
-            connection = await self._tx.reading(self._key(key))
-            read = await connection.scalar(
-                sa.select(self._table.c.version).where(self._key_column == key)
-            )
+            connection = await self._tx.reading(row_key)
+            read = await connection.scalar(self._version_of, {"key_": key})
             if read is None:
                 raise MissingRecord(f"no {self._table.name} row {key!r} to save")
-        versions[self._key(key)] = read + 1
-        table, key_column = self._table, self._key_column
+        as_read = self._tx.rows.get(row_key)
+        changed = (
+            values
+            if as_read is None
+            else {
+                column: value
+                for column, value in values.items()
+                if as_read.get(column, _UNREAD) != value
+            }
+        )
+        versions[row_key] = read + 1
+        if as_read is not None:
+            self._tx.rows[row_key] = {**as_read, **changed, "version": read + 1}
+        parameters = {**changed, "version": read + 1, "key_": key, "read_": read}
+        table, statement = self._table, self._update_row
 
         async def write(connection: AsyncConnection) -> None:
-            result = await connection.execute(
-                sa.update(table)
-                .where(key_column == key, table.c.version == read)
-                .values(**values, version=read + 1)
-            )
+            result = await connection.execute(statement, parameters)
             if result.rowcount != 1:
                 raise ConcurrentUpdate(
                     f"{table.name} row {key!r} was changed by another unit of work"
                 )
-            for statement in also:
-                await connection.execute(statement)
+            for each in also:
+                await connection.execute(each)
 
-        await self._tx.write(self._key(key), write)
+        await self._tx.write(row_key, write)
 
 
 class SqlStoreRepository(_Versioned):
@@ -147,7 +166,7 @@ class SqlStoreRepository(_Versioned):
             .mappings()
             .first()
         )
-        self._saw(row["id"], row["version"])
+        self._saw(row["id"], row)
         return mapping.store_from(row, account)
 
 
@@ -159,9 +178,9 @@ class SqlOrderRepository(_Versioned):
         await self._insert(order.id, mapping.order_values(order))
 
     async def get(self, store_id: str, order_id: str) -> Order | None:
-        return await self._one(
-            sa.and_(orders.c.id == order_id, orders.c.store_id == store_id), self._key(order_id)
-        )
+        connection = await self._tx.reading(self._key(order_id))
+        result = await connection.execute(_ORDER, {"order_": order_id, "store_": store_id})
+        return self._found(result.mappings().first())
 
     async def by_reference(self, store_id: str, reference: str) -> Order | None:
         return await self._one(
@@ -175,11 +194,20 @@ class SqlOrderRepository(_Versioned):
 
     async def _one(self, where: sa.ColumnElement[bool], key: Key | None = None) -> Order | None:
         connection = await self._tx.reading(key)
-        row = (await connection.execute(sa.select(orders).where(where))).mappings().first()
+        return self._found(
+            (await connection.execute(sa.select(orders).where(where))).mappings().first()
+        )
+
+    def _found(self, row: RowMapping | None) -> Order | None:
         if row is None:
             return None
-        self._saw(row["id"], row["version"])
+        self._saw(row["id"], row)
         return mapping.order_from(row)
+
+
+_ORDER = sa.select(orders).where(
+    orders.c.id == sa.bindparam("order_"), orders.c.store_id == sa.bindparam("store_")
+)
 
 
 def _newest_first() -> tuple[sa.UnaryExpression[Any], sa.UnaryExpression[Any]]:
@@ -196,6 +224,8 @@ class SqlPaymentRepository(_Versioned):
 
     async def add(self, payment: Payment) -> None:
         await self._insert(payment.id, mapping.payment_values(payment), *self._children(payment))
+        self._tx.rows_of[("refunds", payment.id)] = mapping.refund_values(payment)
+        self._tx.rows_of[("disputes", payment.id)] = mapping.dispute_values(payment)
 
     async def get(self, store_id: str, payment_id: str) -> Payment | None:
         found = await self._select(
@@ -205,11 +235,7 @@ class SqlPaymentRepository(_Versioned):
         return found[0] if found else None
 
     async def by_intent_id(self, payment_intent_id: str) -> Payment | None:
-        found = await self._select(
-            sa.select(payments)
-            .where(payments.c.payment_intent_id == payment_intent_id)
-            .with_for_update()
-        )
+        found = await self._select(_BY_INTENT, parameters={"intent_": payment_intent_id})
         return found[0] if found else None
 
     async def latest_for_order(self, store_id: str, order_id: str) -> Payment | None:
@@ -281,19 +307,11 @@ class SqlPaymentRepository(_Versioned):
         )
 
     async def save(self, payment: Payment) -> None:
+        """The payment's row, and its refunds and disputes when they changed (rewritten then,
+        as a list: their order is their place on the payment)."""
         values = mapping.payment_values(payment)
         del values["id"]
-        await self._update(
-            payment.id,
-            values,
-            sa.delete(refunds).where(
-                refunds.c.store_id == payment.store_id, refunds.c.payment_id == payment.id
-            ),
-            sa.delete(disputes).where(
-                disputes.c.store_id == payment.store_id, disputes.c.payment_id == payment.id
-            ),
-            *self._children(payment),
-        )
+        await self._update(payment.id, values, *self._changed_children(payment))
 
     async def count_by_status(self) -> dict[PaymentStatus, int]:
         connection = await self._tx.reading()
@@ -311,19 +329,68 @@ class SqlPaymentRepository(_Versioned):
             writes.append(sa.insert(disputes).values(mapping.dispute_values(payment)))
         return writes
 
-    async def _select(self, query: sa.Select[Any], key: Key | None = None) -> list[Payment]:
+    def _changed_children(self, payment: Payment) -> list[sa.Executable]:
+        writes: list[sa.Executable] = []
+        for table, values in (
+            (refunds, mapping.refund_values(payment)),
+            (disputes, mapping.dispute_values(payment)),
+        ):
+            key = (table.name, payment.id)
+            as_read = self._tx.rows_of.get(key)
+            if as_read is not None and _same_rows(as_read, values):
+                continue
+            self._tx.rows_of[key] = values
+            writes.append(
+                sa.delete(table).where(
+                    table.c.store_id == payment.store_id, table.c.payment_id == payment.id
+                )
+            )
+            if values:
+                writes.append(sa.insert(table).values(values))
+        return writes
+
+    async def _select(
+        self,
+        query: sa.Select[Any],
+        key: Key | None = None,
+        parameters: dict[str, Any] | None = None,
+    ) -> list[Payment]:
         connection = await self._tx.reading(key)
-        rows = (await connection.execute(query)).mappings().all()
+        rows = (await connection.execute(query, parameters)).mappings().all()
         if not rows:
             return []
-        ids = [row["id"] for row in rows]
-        of_refunds = await _children_of(connection, refunds, ids)
-        of_disputes = await _children_of(connection, disputes, ids)
+        of_refunds = await _children_of(
+            connection, refunds, [row["id"] for row in rows if row["refund_count"]]
+        )
+        of_disputes = await _children_of(
+            connection, disputes, [row["id"] for row in rows if row["dispute_count"]]
+        )
         found = []
         for row in rows:
-            self._saw(row["id"], row["version"])
-            found.append(mapping.payment_from(row, of_refunds[row["id"]], of_disputes[row["id"]]))
+            payment_id = row["id"]
+            if self._key(payment_id) not in self._tx.versions:
+                self._tx.rows_of[("refunds", payment_id)] = of_refunds[payment_id]
+                self._tx.rows_of[("disputes", payment_id)] = of_disputes[payment_id]
+            self._saw(payment_id, row)
+            found.append(mapping.payment_from(row, of_refunds[payment_id], of_disputes[payment_id]))
         return found
+
+
+# The payment's row says whether it has refunds or disputes to read (its counts). A row locked
+# with FOR UPDATE is read as last committed once the lock is granted, but a subquery in the same
+# statement (an EXISTS on the refunds, say) would see the statement's older snapshot.
+_BY_INTENT = (
+    sa.select(payments)
+    .where(payments.c.payment_intent_id == sa.bindparam("intent_"))
+    .with_for_update()
+)
+
+
+def _same_rows(as_read: Sequence[Mapping[str, Any]], values: Sequence[Mapping[str, Any]]) -> bool:
+    return len(as_read) == len(values) and all(
+        all(row.get(column, _UNREAD) == value for column, value in new.items())
+        for row, new in zip(as_read, values, strict=True)
+    )
 
 
 def _before(created_at: datetime, payment_id: str) -> sa.ColumnElement[bool]:
@@ -343,6 +410,9 @@ def _after(created_at: datetime, payment_id: str) -> sa.ColumnElement[bool]:
 async def _children_of(
     connection: AsyncConnection, table: sa.Table, payment_ids: Sequence[str]
 ) -> defaultdict[str, list[Any]]:
+    grouped: defaultdict[str, list[Any]] = defaultdict(list)
+    if not payment_ids:
+        return grouped
     rows = (
         await connection.execute(
             sa.select(table)
@@ -350,7 +420,6 @@ async def _children_of(
             .order_by(table.c.payment_id, table.c.position)
         )
     ).mappings()
-    grouped: defaultdict[str, list[Any]] = defaultdict(list)
     for row in rows:
         grouped[row["payment_id"]].append(row)
     return grouped
@@ -445,7 +514,7 @@ class SqlPaymentMethodRepository(_Versioned):
         connection = await self._tx.reading(key)
         found = []
         for row in (await connection.execute(query)).mappings():
-            self._saw(row["id"], row["version"])
+            self._saw(row["id"], row)
             found.append(mapping.payment_method_from(row))
         return found
 
@@ -456,16 +525,33 @@ class SqlEventInbox(_Versioned):
 
     async def add(self, event: InboxEvent) -> bool:
         key = self._key(event.event_id)
+        if not self._tx.defers_writes:
+            return await self._claim(event)
         if self._tx.has_pending(key):
             return False
         connection = await self._tx.reading(key)
-        known = await connection.scalar(
-            sa.select(inbox_events.c.version).where(inbox_events.c.event_id == event.event_id)
-        )
-        if known is not None:
+        if await connection.scalar(self._version_of, {"key_": event.event_id}) is not None:
             return False
+        # A concurrent claim of the same id fails at the commit, on the primary key.
         await self._insert(event.event_id, mapping.event_values(event))
         return True
+
+    async def _claim(self, event: InboxEvent) -> bool:
+        """Insert unless the id is known, in one statement: a concurrent claim of the same id
+        waits for this transaction and then finds the id known (or claims it, after a
+        rollback)."""
+        row = {**mapping.event_values(event), "version": 1}
+        claimed = False
+
+        async def write(connection: AsyncConnection) -> None:
+            nonlocal claimed
+            claimed = (await connection.execute(_CLAIM_EVENT, row)).first() is not None
+
+        await self._tx.write(self._key(event.event_id), write)
+        if claimed:
+            self._tx.versions[self._key(event.event_id)] = 1
+            self._tx.rows[self._key(event.event_id)] = row
+        return claimed
 
     async def get(self, event_id: str) -> InboxEvent | None:
         found = await self._select(
@@ -498,9 +584,16 @@ class SqlEventInbox(_Versioned):
         connection = await self._tx.reading(key)
         found = []
         for row in (await connection.execute(query)).mappings():
-            self._saw(row["event_id"], row["version"])
+            self._saw(row["event_id"], row)
             found.append(mapping.event_from(row))
         return found
+
+
+_CLAIM_EVENT = (
+    postgresql.insert(inbox_events)
+    .on_conflict_do_nothing(index_elements=[inbox_events.c.event_id])
+    .returning(inbox_events.c.event_id)
+)
 
 
 class SqlLedgerRepository:
@@ -512,12 +605,10 @@ class SqlLedgerRepository:
     async def add(self, entries: Sequence[LedgerEntry]) -> None:
         if not entries:
             return
-        statement = sa.insert(ledger_entries).values(
-            [mapping.entry_values(entry) for entry in entries]
-        )
+        rows = [mapping.entry_values(entry) for entry in entries]
 
         async def write(connection: AsyncConnection) -> None:
-            await connection.execute(statement)
+            await connection.execute(_INSERT_ENTRY, rows)
 
         await self._tx.write(None, write)
 
@@ -535,6 +626,9 @@ class SqlLedgerRepository:
             sa.select(ledger_entries).where(where).order_by(ledger_entries.c.sequence)
         )
         return [mapping.entry_from(row) for row in rows.mappings()]
+
+
+_INSERT_ENTRY = ledger_entries.insert()
 
 
 class SqlIdempotencyRepository:

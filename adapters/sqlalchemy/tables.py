@@ -172,6 +172,10 @@ payments = sa.Table(
     _money("amount_platform_fee"),
     # Kept by the mapping: what succeeded refunds gave back, so the database bounds it too.
     _money("amount_refunded"),
+    # Kept by the mapping too: how many refunds and disputes the payment has, so that loading
+    # one reads its refunds and disputes only when there are any.
+    sa.Column("refund_count", sa.Integer, nullable=False),
+    sa.Column("dispute_count", sa.Integer, nullable=False),
     _currency(),
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("payment_intent_id", sa.String(255), unique=True),
@@ -186,7 +190,7 @@ payments = sa.Table(
     _version(),
     sa.UniqueConstraint("store_id", "id"),
     sa.ForeignKeyConstraint(["store_id", "order_id"], ["orders.store_id", "orders.id"]),
-    *_not_negative("amount_total", "amount_platform_fee"),
+    *_not_negative("amount_total", "amount_platform_fee", "refund_count", "dispute_count"),
     sa.CheckConstraint("amount_platform_fee <= amount_total", name="fee_within_total"),
     sa.CheckConstraint(
         "amount_refunded >= 0 AND amount_refunded <= amount_total", name="refunded_within_total"

@@ -2,7 +2,9 @@
 
 Every aggregate row carries a ``version``. A transaction remembers the version of each row when
 it first read it; saving updates the row only if it still has that version, so a change another
-transaction committed in between is refused (:class:`ConcurrentUpdate`) instead of lost.
+transaction committed in between is refused (:class:`ConcurrentUpdate`) instead of lost. It also
+keeps each row as it read it, so that a save writes only the columns that changed: while the
+version is the one read, every other column still holds what was read.
 
 On SQLite one writer at a time holds the database, so writes are held back until the commit (or
 until a read needs them) and then run in a ``BEGIN IMMEDIATE`` transaction: two units of work
@@ -15,8 +17,9 @@ process queue for that transaction on an in-process lock (``engine.write_lock``)
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -27,6 +30,7 @@ from .engine import BUSY_TIMEOUT_MS, begin_immediately, write_lock
 
 Key = tuple[str, Hashable]  # a table's name and a row's key in it
 Write = Callable[[AsyncConnection], Awaitable[None]]
+Row = Mapping[Any, Any]
 
 
 class MissingRecord(LookupError):
@@ -47,6 +51,8 @@ class Transaction:
         self._pending: list[_Pending] = []
         self._writing = not self._defer_writes
         self.versions: dict[Key, int] = {}
+        self.rows: dict[Key, Row] = {}  # each row as this transaction first read or last wrote it
+        self.rows_of: dict[Key, Sequence[Row]] = {}  # the same, of an aggregate's child rows
         self._write_lock: asyncio.Lock | None = None  # held during a SQLite write transaction
 
     # -- connections ------------------------------------------------------------------------
@@ -71,8 +77,17 @@ class Transaction:
             await self.flush()
         return await self._connect()
 
-    def saw(self, key: Key, version: int) -> None:
-        self.versions.setdefault(key, version)
+    def saw(self, key: Key, version: int, row: Row | None = None) -> None:
+        """A read of the row at ``key``; the first read of a row is the one its saves check."""
+        if key not in self.versions:
+            self.versions[key] = version
+            if row is not None:
+                self.rows[key] = row
+
+    @property
+    def defers_writes(self) -> bool:
+        """Whether writes wait for the commit (SQLite) instead of running at once."""
+        return self._defer_writes
 
     def has_pending(self, key: Key) -> bool:
         return any(pending.key == key for pending in self._pending)
@@ -143,6 +158,8 @@ class Transaction:
 
     def _reset(self) -> None:
         self.versions.clear()
+        self.rows.clear()
+        self.rows_of.clear()
         self._writing = not self._defer_writes
         if self._write_lock is not None:
             lock, self._write_lock = self._write_lock, None

@@ -54,6 +54,22 @@ class EventOutcome(enum.StrEnum):
     DUPLICATE = "duplicate"  # already handled: acknowledged, nothing changed
 
 
+_ACTED_ON = (
+    PaymentIntentEvent,
+    RefundEvent,
+    DisputeEvent,
+    AccountUpdatedEvent,
+    AccountDeauthorizedEvent,
+    PayoutEvent,
+    PaymentMethodEvent,
+)
+
+
+def acts_on(event: GatewayEvent) -> bool:
+    """Whether storepay changes anything for an event of this kind (others are ignored)."""
+    return isinstance(event, _ACTED_ON)
+
+
 class HandleGatewayEvent:
     def __init__(
         self,
@@ -102,31 +118,37 @@ class HandleGatewayEvent:
             raise
 
     async def _apply_once(self, event: GatewayEvent, payload: bytes, connect: bool) -> EventOutcome:
+        outcome = EventOutcome.APPLIED if acts_on(event) else EventOutcome.IGNORED
         async with self._uow_factory() as uow:
-            record = await self._claim(uow, event, payload, connect)
-            if record is None:
-                return EventOutcome.DUPLICATE
-            outcome = await self._apply(uow, event)
-            record.attempts += 1
-            record.status = (
-                InboxStatus.IGNORED if outcome is EventOutcome.IGNORED else InboxStatus.PROCESSED
-            )
-            record.last_error = None
-            record.processed_at = self._clock.now()
-            await uow.inbox.save(record)
+            # The event goes into the inbox as handled: the claim and the record of its
+            # handling are one write, and a failure below rolls both back.
+            if not await uow.inbox.add(self._handled(event, payload, connect, outcome)):
+                known = await uow.inbox.get(event.event_id)
+                if known is None or known.handled:
+                    return EventOutcome.DUPLICATE
+                await self._apply(uow, event)
+                self._mark_handled(known, outcome)
+                await uow.inbox.save(known)
+                await uow.commit()
+                return outcome
+            await self._apply(uow, event)
             await uow.commit()
             return outcome
 
-    async def _claim(
-        self, uow: UnitOfWork, event: GatewayEvent, payload: bytes, connect: bool
-    ) -> InboxEvent | None:
+    def _handled(
+        self, event: GatewayEvent, payload: bytes, connect: bool, outcome: EventOutcome
+    ) -> InboxEvent:
         record = self._received(event, payload, connect)
-        if await uow.inbox.add(record):
-            return record
-        known = await uow.inbox.get(event.event_id)
-        if known is None or known.handled:
-            return None
-        return known
+        self._mark_handled(record, outcome)
+        return record
+
+    def _mark_handled(self, record: InboxEvent, outcome: EventOutcome) -> None:
+        record.attempts += 1
+        record.status = (
+            InboxStatus.IGNORED if outcome is EventOutcome.IGNORED else InboxStatus.PROCESSED
+        )
+        record.last_error = None
+        record.processed_at = self._clock.now()
 
     def _received(self, event: GatewayEvent, payload: bytes, connect: bool) -> InboxEvent:
         return InboxEvent(
@@ -159,7 +181,7 @@ class HandleGatewayEvent:
             # The store itself is failing; the gateway will send the event again.
             logger.exception("could not record the failure of gateway event %s", event.event_id)
 
-    async def _apply(self, uow: UnitOfWork, event: GatewayEvent) -> EventOutcome:
+    async def _apply(self, uow: UnitOfWork, event: GatewayEvent) -> None:
         if isinstance(event, PaymentIntentEvent):
             payment = await self._payment(uow, event.payment_intent_id)
             payment.observe_intent(event.observation)
@@ -198,9 +220,6 @@ class HandleGatewayEvent:
             await uow.stores.save(store)
         elif isinstance(event, PaymentMethodEvent):
             await self._apply_payment_method(uow, event)
-        else:
-            return EventOutcome.IGNORED
-        return EventOutcome.APPLIED
 
     async def _apply_payment_method(self, uow: UnitOfWork, event: PaymentMethodEvent) -> None:
         if not event.attached or event.card is None:

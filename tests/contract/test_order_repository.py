@@ -55,6 +55,27 @@ async def test_a_saved_order_keeps_its_payment_status(uow_factory: UnitOfWorkFac
     assert loaded.payment_attempts == 2
 
 
+async def test_a_change_undone_before_the_commit_is_not_stored(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    await given(uow_factory, a_store(), an_order())
+
+    async with uow_factory() as uow:
+        order = await uow.orders.get("store_a", "order_1")
+        assert order is not None
+        order.payment_attempts = 2
+        await uow.orders.save(order)
+        order.payment_attempts = 0
+        await uow.orders.save(order)
+        await uow.commit()
+
+    async with uow_factory() as uow:
+        loaded = await uow.orders.get("store_a", "order_1")
+
+    assert loaded is not None
+    assert loaded.payment_attempts == 0
+
+
 async def test_an_order_is_found_by_its_store_s_reference(uow_factory: UnitOfWorkFactory) -> None:
     await given(
         uow_factory,

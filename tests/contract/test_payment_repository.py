@@ -7,7 +7,7 @@ import pytest
 from application.ports import DuplicateRecord, UnitOfWorkFactory
 from domain.dispute import DisputeObservation, DisputeStatus
 from domain.payment import IntentObservation, IntentState, Payment, PaymentStatus
-from domain.refund import RefundReason, RefundStatus
+from domain.refund import RefundObservation, RefundReason, RefundStatus
 
 from .builders import (
     a_payment,
@@ -110,6 +110,66 @@ async def test_a_loaded_payment_carries_on_where_it_was_saved(
     assert loaded is not None
     assert state(loaded) == state(payment)
     assert loaded.status is PaymentStatus.PARTIALLY_REFUNDED
+
+
+async def test_a_payment_gains_refunds_and_disputes_one_unit_of_work_at_a_time(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    paid = a_payment(intent_id="pi_1")
+    paid.observe_intent(IntentObservation(IntentState.SUCCEEDED, at(1), charge_id="ch_1"))
+    await given(uow_factory, a_store(), an_order(), settled(paid))
+    observations = [
+        RefundObservation("gre_1", money("10.00"), RefundStatus.SUCCEEDED, at(2)),
+        DisputeObservation("dp_1", money("20.00"), DisputeStatus.OPEN, at(3), "fraudulent"),
+        RefundObservation("gre_2", money("5.00"), RefundStatus.PENDING, at(4)),
+        RefundObservation("gre_2", money("5.00"), RefundStatus.SUCCEEDED, at(5)),
+        DisputeObservation("dp_1", money("20.00"), DisputeStatus.WON, at(6)),
+    ]
+    expected = None
+    for observation in observations:
+        async with uow_factory() as uow:
+            payment = await uow.payments.by_intent_id("pi_1")
+            assert payment is not None
+            if isinstance(observation, RefundObservation):
+                payment.observe_refund(observation)
+            else:
+                payment.observe_dispute(observation)
+            await uow.payments.save(settled(payment))
+            await uow.commit()
+            expected = state(payment)
+
+    async with uow_factory() as uow:
+        loaded = await uow.payments.get("store_a", "pay_1")
+
+    assert loaded is not None
+    assert state(loaded) == expected
+    assert [(r.gateway_refund_id, r.status) for r in loaded.refunds] == [
+        ("gre_1", RefundStatus.SUCCEEDED),
+        ("gre_2", RefundStatus.SUCCEEDED),
+    ]
+    assert [(d.id, d.status) for d in loaded.disputes] == [("dp_1", DisputeStatus.WON)]
+
+
+async def test_a_payment_saved_twice_in_a_unit_of_work_keeps_the_second_save(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    await given(uow_factory, a_store(), an_order(), a_payment(intent_id="pi_1"))
+
+    async with uow_factory() as uow:
+        payment = await uow.payments.get("store_a", "pay_1")
+        assert payment is not None
+        payment.observe_intent(IntentObservation(IntentState.PROCESSING, at(1)))
+        await uow.payments.save(settled(payment))
+        payment.observe_intent(IntentObservation(IntentState.SUCCEEDED, at(2), charge_id="ch_1"))
+        await uow.payments.save(settled(payment))
+        await uow.commit()
+
+    async with uow_factory() as uow:
+        loaded = await uow.payments.get("store_a", "pay_1")
+
+    assert loaded is not None
+    assert state(loaded) == state(payment)
+    assert loaded.status is PaymentStatus.SUCCEEDED
 
 
 async def test_events_and_entries_not_pulled_are_not_stored(

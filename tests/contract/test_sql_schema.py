@@ -218,6 +218,8 @@ def payment_row(
         "amount_total": total,
         "amount_platform_fee": 250,
         "amount_refunded": refunded,
+        "refund_count": 0,
+        "dispute_count": 0,
         "currency": "EUR",
         "created_at": T0,
         "status": status.value,
@@ -390,6 +392,35 @@ async def test_migrating_down_and_up_keeps_the_books_and_recounts_what_was_refun
         assert await refunded(factory) == 1_500
     finally:
         await reopened.dispose()
+
+
+async def test_migrating_up_counts_each_payments_refunds_and_disputes(database_url: str) -> None:
+    await upgrade(database_url)
+    payment = a_refunded_and_disputed_payment()
+    engine = create_engine(database_url)
+    try:
+        await given(SqlUnitOfWorkFactory(engine), a_connected_store(), an_order(), payment)
+    finally:
+        await engine.dispose()
+
+    await downgrade(database_url, "0002")
+    assert "refund_count" not in await inspect(database_url, payment_columns)
+    await upgrade(database_url)
+
+    reopened = create_engine(database_url)
+    try:
+        async with reopened.connect() as connection:
+            counts = (
+                await connection.execute(
+                    sa.select(payments.c.refund_count, payments.c.dispute_count)
+                )
+            ).one()
+        async with SqlUnitOfWorkFactory(reopened)() as uow:
+            loaded = await uow.payments.get("store_a", "pay_1")
+    finally:
+        await reopened.dispose()
+    assert tuple(counts) == (len(payment.refunds), len(payment.disputes)) == (3, 2)
+    assert state(loaded) == state(payment)
 
 
 async def test_the_migration_stops_at_an_order_with_two_open_payments(database_url: str) -> None:
