@@ -154,20 +154,21 @@ class SqlStoreRepository(_Versioned):
 
     async def _one(self, where: sa.ColumnElement[bool], key: Key | None = None) -> Store | None:
         connection = await self._tx.reading(key)
-        row = (await connection.execute(sa.select(stores).where(where))).mappings().first()
+        row = (await connection.execute(_STORE_WITH_ACCOUNT.where(where))).mappings().first()
         if row is None:
             return None
-        account = (
-            (
-                await connection.execute(
-                    sa.select(connected_accounts).where(connected_accounts.c.store_id == row["id"])
-                )
-            )
-            .mappings()
-            .first()
-        )
         self._saw(row["id"], row)
+        account = None
+        if row["account_store_id"] is not None:
+            account = {
+                column.name: row[f"account_{column.name}"] for column in connected_accounts.c
+            }
         return mapping.store_from(row, account)
+
+
+_STORE_WITH_ACCOUNT = sa.select(
+    stores, *[column.label(f"account_{column.name}") for column in connected_accounts.c]
+).select_from(stores.outerjoin(connected_accounts))
 
 
 class SqlOrderRepository(_Versioned):

@@ -68,9 +68,16 @@ class CreatePaymentIntent:
         async with self._uow_factory() as uow:
             store, order, account_id = await self._checked(uow, command)
             open_payment = await self._open_payment(uow, store, order)
+            known_customer = (
+                None
+                if open_payment is not None
+                else await uow.customers.gateway_customer(store.id, order.customer_email)
+            )
         if open_payment is not None:
             return await self._answer(open_payment)
-        customer_id = await self._customer(store, order, command.save_payment_method)
+        customer_id = known_customer or await self._customer(
+            store, order, command.save_payment_method
+        )
         breakdown = store.fee_policy.breakdown(order.amount)
         attempt = order.payment_attempts + 1
         intent = await self._gateway.create_payment_intent(
@@ -119,10 +126,10 @@ class CreatePaymentIntent:
         return payment
 
     async def _customer(self, store: Store, order: Order, save: bool) -> str | None:
-        async with self._uow_factory() as uow:
-            customer_id = await uow.customers.gateway_customer(store.id, order.customer_email)
-        if customer_id is not None or not save:
-            return customer_id
+        """The gateway customer to save the card to, for a shopper storepay knows no customer
+        of yet: none unless the card is to be saved."""
+        if not save:
+            return None
         customer_id = await self._gateway.ensure_customer(
             email=order.customer_email, store_id=store.id
         )
