@@ -88,7 +88,11 @@ def wired_use_cases(ports: Ports) -> UseCases:
 class Adapters(containers.DeclarativeContainer):
     settings = providers.Dependency(instance_of=Settings)
 
-    engine = providers.Singleton(create_engine, settings.provided.database_url)
+    engine = providers.Singleton(
+        create_engine,
+        settings.provided.database_url,
+        pool_size=settings.provided.database_pool_size,
+    )
     uow_factory = providers.Singleton(SqlUnitOfWorkFactory, engine)
     clock = providers.Singleton(SystemClock)
     ids = providers.Singleton(TimeOrderedIds)

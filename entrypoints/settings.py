@@ -48,6 +48,7 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     rate_limit_per_minute: int = 120
     reconcile_interval_seconds: int = 300
+    database_pool_size: int = 10
 
     @property
     def platform_webhook_secret(self) -> str:
@@ -102,6 +103,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         reconcile_interval_seconds=_count(
             "STOREPAY_RECONCILE_INTERVAL_SECONDS", get("STOREPAY_RECONCILE_INTERVAL_SECONDS"), 300
         ),
+        database_pool_size=_pool_size(get("STOREPAY_DATABASE_POOL_SIZE")),
     )
 
 
@@ -163,6 +165,13 @@ def _origins(value: str | None) -> tuple[str, ...]:
         if origin != "*":
             _url("STOREPAY_CORS_ORIGINS", origin)
     return origins
+
+
+def _pool_size(value: str | None) -> int:
+    size = _count("STOREPAY_DATABASE_POOL_SIZE", value, 10)
+    if size == 0:
+        raise SettingsError("STOREPAY_DATABASE_POOL_SIZE must be 1 or more, not '0'")
+    return size
 
 
 def _count(name: str, value: str | None, default: int) -> int:

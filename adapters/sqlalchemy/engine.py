@@ -21,10 +21,21 @@ _WRITE_LOCKS: WeakKeyDictionary[Engine, WeakKeyDictionary[asyncio.AbstractEventL
 _WRITE_LOCKS = WeakKeyDictionary()
 
 
-def create_engine(database_url: str, **options: Any) -> AsyncEngine:
-    """An engine for ``database_url`` (``sqlite+aiosqlite:///path`` or ``postgresql+asyncpg://``)."""
+def create_engine(
+    database_url: str, *, pool_size: int | None = None, **options: Any
+) -> AsyncEngine:
+    """An engine for ``database_url`` (``sqlite+aiosqlite:///path`` or ``postgresql+asyncpg://``).
+
+    ``pool_size`` connections at most, each kept open once made: past them a unit of work waits
+    for one to come back. (SQLAlchemy's default pool opens up to ten more under load and closes
+    each as it comes back, so every busy moment paid for new connections, a TLS attempt and a
+    login on PostgreSQL.) An in-memory SQLite database has one connection and no pool to size.
+    """
+    url = make_url(database_url)
+    if pool_size is not None and url.database not in (None, "", ":memory:"):
+        options = {"pool_size": pool_size, "max_overflow": 0, **options}
     engine = create_async_engine(database_url, **options)
-    if make_url(database_url).get_backend_name() == "sqlite":
+    if url.get_backend_name() == "sqlite":
         _configure_sqlite(engine)
     return engine
 

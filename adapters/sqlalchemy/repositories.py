@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Hashable, Mapping, Sequence
 from datetime import datetime
@@ -50,13 +51,7 @@ class _Versioned:
         self._tx = transaction
         self._table = table
         self._key_column = table.c[key_column]
-        self._insert_row = table.insert()
-        self._update_row = sa.update(table).where(
-            self._key_column == sa.bindparam("key_"), table.c.version == sa.bindparam("read_")
-        )
-        self._version_of = sa.select(table.c.version).where(
-            self._key_column == sa.bindparam("key_")
-        )
+        self._insert_row, self._update_row, self._version_of = _row_statements(table, key_column)
 
     def _key(self, key: Hashable) -> Key:
         return self._table.name, key
@@ -113,6 +108,22 @@ class _Versioned:
                 await connection.execute(each)
 
         await self._tx.write(row_key, write)
+
+
+@functools.cache
+def _row_statements(
+    table: sa.Table, key_column: str
+) -> tuple[sa.Insert, sa.Update, sa.Select[Any]]:
+    """Insert a row; update the row at ``key_`` if its version is still ``read_``; read the
+    version of the row at ``key_``. Built once per table (every unit of work has repositories)."""
+    key = table.c[key_column]
+    return (
+        table.insert(),
+        sa.update(table).where(
+            key == sa.bindparam("key_"), table.c.version == sa.bindparam("read_")
+        ),
+        sa.select(table.c.version).where(key == sa.bindparam("key_")),
+    )
 
 
 class SqlStoreRepository(_Versioned):

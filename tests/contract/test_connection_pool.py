@@ -1,0 +1,110 @@
+"""Each worker's database pool: STOREPAY_DATABASE_POOL_SIZE connections, made once and kept.
+
+A pool that opens and closes connections as load comes and goes makes every busy moment pay for
+new connections; one past its size would exhaust PostgreSQL's ``max_connections`` across
+workers. Past its size, a unit of work waits for a connection to come back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from entrypoints.container import build_service
+from entrypoints.settings import SettingsError, load_settings
+
+from .databases import NO_POSTGRES, POSTGRES_URL, postgres_database, sqlite_url
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    if request.param == "sqlite":
+        yield sqlite_url(tmp_path)
+        return
+    if POSTGRES_URL is None:
+        pytest.skip(NO_POSTGRES)
+    async with postgres_database() as url:
+        yield url
+
+
+def engine_of(database_url: str, pool_size: str) -> AsyncEngine:
+    settings = load_settings(
+        {"STOREPAY_DATABASE_URL": database_url, "STOREPAY_DATABASE_POOL_SIZE": pool_size}
+    )
+    engine: AsyncEngine = build_service(settings).adapters.engine()
+    return engine
+
+
+def counting_connections(engine: AsyncEngine) -> Callable[[], int]:
+    made = 0
+
+    def connected(*_: Any) -> None:
+        nonlocal made
+        made += 1
+
+    event.listen(engine.sync_engine, "connect", connected)
+    return lambda: made
+
+
+async def test_a_busy_pool_reuses_its_connections(database_url: str) -> None:
+    engine = engine_of(database_url, "3")
+    made = counting_connections(engine)
+    in_use = peak = 0
+
+    async def one_query() -> None:
+        nonlocal in_use, peak
+        async with engine.connect() as connection:
+            in_use += 1
+            peak = max(peak, in_use)
+            await connection.execute(text("SELECT 1"))
+            await asyncio.sleep(0.001)
+            in_use -= 1
+
+    try:
+        for _ in range(5):
+            await asyncio.gather(*(one_query() for _ in range(20)))
+    finally:
+        await engine.dispose()
+
+    assert peak == 3
+    assert made() == 3
+
+
+async def test_past_its_size_a_unit_of_work_waits_for_a_connection(database_url: str) -> None:
+    engine = engine_of(database_url, "2")
+    try:
+        async with engine.connect() as first, engine.connect() as second:
+            await first.execute(text("SELECT 1"))
+            await second.execute(text("SELECT 1"))
+            third = asyncio.ensure_future(engine.connect().start())
+            await asyncio.sleep(0.2)
+            assert not third.done()
+        connection = await asyncio.wait_for(third, timeout=5)
+        assert (await connection.scalar(text("SELECT 1"))) == 1
+        await connection.close()
+    finally:
+        await engine.dispose()
+
+
+def test_the_pool_size_is_ten_unless_set() -> None:
+    assert load_settings({}).database_pool_size == 10
+    assert load_settings({"STOREPAY_DATABASE_POOL_SIZE": "32"}).database_pool_size == 32
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "ten", "2.5"])
+def test_a_pool_size_that_is_not_a_positive_whole_number_is_refused(value: str) -> None:
+    with pytest.raises(SettingsError, match="STOREPAY_DATABASE_POOL_SIZE"):
+        load_settings({"STOREPAY_DATABASE_POOL_SIZE": value})
