@@ -66,6 +66,8 @@ def test_each_request_is_one_json_line_without_secrets(
     [
         ("key spk_abc-DEF_123 end", "spk_[redacted] end", "abc-DEF_123"),
         ("Authorization: Bearer abc.def-ghi", "Bearer [redacted]", "abc.def-ghi"),
+        ("AUTHORIZATION: BEARER abc.def-ghi", "BEARER [redacted]", "abc.def-ghi"),
+        ("4242424242424", "[card redacted]", "4242424242424"),
         ("pan 4242 4242 4242 4242 ok", "[card redacted] ok", "4242 4242"),
         ("secret pi_3Ab_secret_XYZ", "pi_3Ab_secret_[redacted]", "XYZ"),
         ("whsec_abcdef and sk_test_123", "whsec_[redacted] and sk_test_[redacted]", "abcdef"),
