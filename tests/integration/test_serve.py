@@ -4,6 +4,7 @@ worker, the admin token printed once; and the real command served, used and stop
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import os
 import queue
@@ -299,3 +300,15 @@ def test_the_real_command_serves_and_stops_cleanly_on_sigterm(
     assert ("storepay.access", "GET /health 200") in messages
     assert ("uvicorn.error", "Application shutdown complete.") in messages
     assert not any(logger == "uvicorn.access" for logger, _ in messages)  # the app's line only
+
+
+def test_a_worker_freezes_what_start_up_made_and_collects_in_larger_batches() -> None:
+    thresholds = gc.get_threshold()
+    try:
+        serve_module.settle_garbage_collection()
+        assert gc.get_freeze_count() > 0
+        assert gc.get_threshold() == serve_module.GC_THRESHOLDS
+        assert serve_module.GC_THRESHOLDS[0] > thresholds[0]
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*thresholds)
