@@ -6,12 +6,13 @@ SQLAlchemy's) and every field, whatever a message happens to interpolate.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import sys
 from datetime import UTC, datetime
 from typing import Any
+
+import msgspec
 
 _SECRET = re.compile(
     r"\b(?P<prefix>spk_|spa_|sk_(?:live|test)_|rk_(?:live|test)_|whsec_|pi_[A-Za-z0-9]+_secret_)"
@@ -24,6 +25,7 @@ _EMAIL = re.compile(
     r"\b([A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]*(@|%40)([A-Za-z0-9.\-]+\.[A-Za-z]{2,})\b"
 )
 
+_LINE = msgspec.json.Encoder()
 _STANDARD_ATTRIBUTES = frozenset(
     logging.LogRecord("", 0, "", 0, "", None, None).__dict__.keys() | {"message", "asctime"}
 )
@@ -71,7 +73,8 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             **_clean(fields),
         }
-        return json.dumps(document, ensure_ascii=False, default=str)
+        # Every value is a string, a number, a boolean, None, or a list or dict of them now.
+        return _LINE.encode(document).decode()
 
 
 def configure_logging(level: str = "INFO") -> None:
