@@ -100,7 +100,8 @@ class PaymentRepository(Protocol):
         ...
 
     async def latest_for_order(self, store_id: str, order_id: str) -> Payment | None:
-        """The order's newest payment, locked for the rest of the transaction."""
+        """The order's newest payment, read but not locked: its callers only look at it (an order
+        is kept to one open payment by its attempt count, checked when a payment is recorded)."""
         ...
 
     async def page(

@@ -261,7 +261,6 @@ class SqlPaymentRepository(_Versioned):
             .where(payments.c.store_id == store_id, payments.c.order_id == order_id)
             .order_by(*_newest_first())
             .limit(1)
-            .with_for_update()
         )
         return found[0] if found else None
 
