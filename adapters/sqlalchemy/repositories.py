@@ -59,10 +59,15 @@ class _Versioned:
     def _saw(self, key: Hashable, row: RowMapping) -> None:
         self._tx.saw(self._key(key), row["version"], row)
 
-    async def _insert(self, key: Hashable, values: dict[str, Any], *also: sa.Executable) -> None:
+    def _added(self, key: Hashable, values: dict[str, Any]) -> dict[str, Any]:
+        """The new row at ``key``, as this transaction now knows it (version 1)."""
         row = {**values, "version": 1}
         self._tx.versions[self._key(key)] = 1
         self._tx.rows[self._key(key)] = row
+        return row
+
+    async def _insert(self, key: Hashable, values: dict[str, Any], *also: sa.Executable) -> None:
+        row = self._added(key, values)
         statement = self._insert_row
 
         async def write(connection: AsyncConnection) -> None:
@@ -240,9 +245,11 @@ class SqlPaymentRepository(_Versioned):
         super().__init__(transaction, payments, "id")
 
     async def add(self, payment: Payment) -> None:
-        await self._insert(payment.id, mapping.payment_values(payment), *self._children(payment))
-        self._tx.rows_of[("refunds", payment.id)] = mapping.refund_values(payment)
-        self._tx.rows_of[("disputes", payment.id)] = mapping.dispute_values(payment)
+        children = _child_rows(payment)
+        inserts = [sa.insert(table).values(values) for table, values in children if values]
+        await self._insert(payment.id, mapping.payment_values(payment), *inserts)
+        for table, values in children:
+            self._tx.rows_of[(table.name, payment.id)] = values
 
     async def get(self, store_id: str, payment_id: str) -> Payment | None:
         found = await self._select(
@@ -336,21 +343,9 @@ class SqlPaymentRepository(_Versioned):
         )
         return {PaymentStatus(status): count for status, count in rows}
 
-    @staticmethod
-    def _children(payment: Payment) -> list[sa.Executable]:
-        writes: list[sa.Executable] = []
-        if payment.refunds:
-            writes.append(sa.insert(refunds).values(mapping.refund_values(payment)))
-        if payment.disputes:
-            writes.append(sa.insert(disputes).values(mapping.dispute_values(payment)))
-        return writes
-
     def _changed_children(self, payment: Payment) -> list[sa.Executable]:
         writes: list[sa.Executable] = []
-        for table, values in (
-            (refunds, mapping.refund_values(payment)),
-            (disputes, mapping.dispute_values(payment)),
-        ):
+        for table, values in _child_rows(payment):
             key = (table.name, payment.id)
             as_read = self._tx.rows_of.get(key)
             if as_read is not None and _same_rows(as_read, values):
@@ -375,6 +370,10 @@ class SqlPaymentRepository(_Versioned):
         rows = (await connection.execute(query, parameters)).mappings().all()
         if not rows:
             return []
+        # The payment's row says whether it has refunds or disputes to read (its counts). A row
+        # locked with FOR UPDATE is read as last committed once the lock is granted, but a
+        # subquery of the same statement (an EXISTS on the refunds, say) would see the
+        # statement's older snapshot.
         of_refunds = await _children_of(
             connection, refunds, [row["id"] for row in rows if row["refund_count"]]
         )
@@ -386,18 +385,15 @@ class SqlPaymentRepository(_Versioned):
             payment_id = row["id"]
             if row.get("order__id") is not None:
                 order = {column.name: row[f"order__{column.name}"] for column in orders.c}
-                self._tx.saw(("orders", order["id"]), order["version"], order)
+                self._tx.saw((orders.name, order["id"]), order["version"], order)
             if self._key(payment_id) not in self._tx.versions:
-                self._tx.rows_of[("refunds", payment_id)] = of_refunds[payment_id]
-                self._tx.rows_of[("disputes", payment_id)] = of_disputes[payment_id]
+                self._tx.rows_of[(refunds.name, payment_id)] = of_refunds[payment_id]
+                self._tx.rows_of[(disputes.name, payment_id)] = of_disputes[payment_id]
             self._saw(payment_id, row)
             found.append(mapping.payment_from(row, of_refunds[payment_id], of_disputes[payment_id]))
         return found
 
 
-# The payment's row says whether it has refunds or disputes to read (its counts). A row locked
-# with FOR UPDATE is read as last committed once the lock is granted, but a subquery in the same
-# statement (an EXISTS on the refunds, say) would see the statement's older snapshot.
 # A webhook's payment comes with its order, which the event changes too: one round trip fewer.
 # Only the payment is locked; the order's save is checked by its version.
 _BY_INTENT = (
@@ -411,6 +407,14 @@ _BY_INTENT = (
     .where(payments.c.payment_intent_id == sa.bindparam("intent_"))
     .with_for_update(of=payments)
 )
+
+
+def _child_rows(payment: Payment) -> tuple[tuple[sa.Table, list[mapping.Values]], ...]:
+    """The payment's refunds and disputes, as rows of their tables, in their order."""
+    return (
+        (refunds, mapping.refund_values(payment)),
+        (disputes, mapping.dispute_values(payment)),
+    )
 
 
 def _same_rows(as_read: Sequence[Mapping[str, Any]], values: Sequence[Mapping[str, Any]]) -> bool:
@@ -576,8 +580,7 @@ class SqlEventInbox(_Versioned):
 
         await self._tx.write(self._key(event.event_id), write)
         if claimed:
-            self._tx.versions[self._key(event.event_id)] = 1
-            self._tx.rows[self._key(event.event_id)] = row
+            self._added(event.event_id, row)
         return claimed
 
     async def get(self, event_id: str) -> InboxEvent | None:

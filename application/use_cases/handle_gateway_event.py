@@ -122,16 +122,15 @@ class HandleGatewayEvent:
         async with self._uow_factory() as uow:
             # The event goes into the inbox as handled: the claim and the record of its
             # handling are one write, and a failure below rolls both back.
+            failed_before = None
             if not await uow.inbox.add(self._handled(event, payload, connect, outcome)):
-                known = await uow.inbox.get(event.event_id)
-                if known is None or known.handled:
+                failed_before = await uow.inbox.get(event.event_id)
+                if failed_before is None or failed_before.handled:
                     return EventOutcome.DUPLICATE
-                await self._apply(uow, event)
-                self._mark_handled(known, outcome)
-                await uow.inbox.save(known)
-                await uow.commit()
-                return outcome
             await self._apply(uow, event)
+            if failed_before is not None:
+                self._mark_handled(failed_before, outcome)
+                await uow.inbox.save(failed_before)
             await uow.commit()
             return outcome
 
