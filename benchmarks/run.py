@@ -73,11 +73,15 @@ class Measured:
     throughput: list[float] = field(default_factory=list)
     p50_ms: list[float] = field(default_factory=list)
     p99_ms: list[float] = field(default_factory=list)
+    worker_cpu_ms: list[float] = field(default_factory=list)
+    database_cpu_ms: list[float] = field(default_factory=list)
     failures: int = 0
     exhausted: bool = False
 
     def add(self, run: WrkRun) -> None:
         self.throughput.append(run.rate)
+        self.worker_cpu_ms.append(run.worker_cpu_ms)
+        self.database_cpu_ms.append(run.database_cpu_ms)
         self.p50_ms.append(run.p50_ms)
         self.p99_ms.append(run.p99_ms)
         self.failures += run.failures
@@ -89,6 +93,10 @@ class Measured:
             "p50_ms": round(statistics.median(self.p50_ms), 2),
             "p99_ms": round(statistics.median(self.p99_ms), 2),
             "runs": [round(rate, 1) for rate in self.throughput],
+            # CPU a request, of the server's workers and of PostgreSQL's processes (SQLite runs
+            # in the worker): tells a dearer request from a machine that was busier.
+            "worker_cpu_ms": [round(value, 2) for value in self.worker_cpu_ms],
+            "database_cpu_ms": [round(value, 2) for value in self.database_cpu_ms],
             "failures": self.failures,
             "exhausted": self.exhausted,
         }
@@ -102,6 +110,8 @@ class WrkRun:
     failures: int
     exhausted: bool
     sent: int
+    worker_cpu_ms: float = 0.0
+    database_cpu_ms: float = 0.0
 
 
 def _say(*parts: object, file: Any = None) -> None:
@@ -150,6 +160,9 @@ class Server:
         ]
         return children or [self.process.pid]
 
+    def cpu_seconds(self) -> float:
+        return sum(_cpu_seconds(pid) for pid in self.workers())
+
     def peak_rss_mb(self) -> list[float]:
         return [round(_vm_hwm_kb(pid) / 1024, 1) for pid in self.workers()]
 
@@ -180,6 +193,31 @@ def _cmdline(pid: int) -> str:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
     except OSError:
         return ""
+
+
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU of ``pid`` so far (``/proc/<pid>/stat``), 0 once it has gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICKS
+
+
+def _postgres_cpu_seconds() -> float:
+    """CPU so far of every PostgreSQL process on the machine (0 with none)."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == "postgres":
+                    total += _cpu_seconds(int(entry.name))
+            except OSError:
+                continue
+    return total
 
 
 def _vm_hwm_kb(pid: int) -> int:
@@ -219,6 +257,39 @@ def fresh_database(kind: str, scratch: Path) -> str:
 
     asyncio.run(recreate())
     return f"postgresql+asyncpg://postgres@127.0.0.1:5432/{PG_DATABASE}"
+
+
+async def analyze(database_url: str) -> None:
+    """Fresh statistics for PostgreSQL's planner, as its autovacuum daemon keeps them.
+
+    Every run adds thousands of rows to tables that were empty when the servers' pooled
+    connections first planned their statements (and the foreign-key checks of their inserts).
+    Autovacuum analyzes a table once a tenth of it has changed, and a new analysis makes every
+    backend plan again; on a server with autovacuum off (a test database's usual setting) those
+    first plans, sequential scans of what were empty tables, would stay for the whole run. So
+    the runner analyzes before each run, unmeasured, whatever the server's setting."""
+    if not database_url.startswith("postgresql"):
+        return
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(sa.text("ANALYZE"))
+            await connection.commit()
+    finally:
+        await engine.dispose()
+
+
+async def postgres_setting(name: str) -> str:
+    import asyncpg  # type: ignore[import-untyped]
+
+    try:
+        connection = await asyncpg.connect(PG_ADMIN_URL)
+    except OSError:
+        return "unreachable"
+    try:
+        return str(await connection.fetchval(f"SHOW {name}"))
+    finally:
+        await connection.close()
 
 
 async def create_floor_table(database_url: str) -> None:
@@ -339,6 +410,19 @@ def write_requests(lines: Sequence[str], scratch: Path) -> Path:
     path = scratch / f"requests-{next(_sequence)}.txt"
     path.write_text("\n".join(lines) + "\n")
     return path
+
+
+def measure(
+    server: Server, path: Path, duration: float, connections: int, database_url: str
+) -> WrkRun:
+    """One wrk run against ``server``, with the CPU a request its workers and PostgreSQL spent."""
+    asyncio.run(analyze(database_url))
+    worker_before, database_before = server.cpu_seconds(), _postgres_cpu_seconds()
+    run = wrk(server.url, path, duration, connections)
+    sent = max(run.sent, 1)
+    run.worker_cpu_ms = (server.cpu_seconds() - worker_before) * 1000 / sent
+    run.database_cpu_ms = (_postgres_cpu_seconds() - database_before) * 1000 / sent
+    return run
 
 
 def wrk(url: str, requests: Path, duration: float, connections: int) -> WrkRun:
@@ -505,16 +589,21 @@ def run_configuration(
         floor_index = 0
         for run in range(runs + 1):
             lines = [intent_line(order) for order in next_orders(ORDERS_PER_RUN)]
-            measured = wrk(app.url, write_requests(lines, scratch), duration, connections)
+            measured = measure(
+                app, write_requests(lines, scratch), duration, connections, database_url
+            )
             floor_lines = [floor_intent_line(floor_index + i) for i in range(ORDERS_PER_RUN)]
             floor_index += ORDERS_PER_RUN
-            floor_run = wrk(floor.url, write_requests(floor_lines, scratch), duration, connections)
+            floor_run = measure(
+                floor, write_requests(floor_lines, scratch), duration, connections, database_url
+            )
             if run:  # the first run warms up
                 intent.add(measured)
                 intent_floor.add(floor_run)
             _say(
                 f"  {kind}/{workers} create-intent {measured.rate:.0f}/s "
-                f"(floor {floor_run.rate:.0f}/s)",
+                f"{measured.worker_cpu_ms:.2f} ms CPU (floor {floor_run.rate:.0f}/s "
+                f"{floor_run.worker_cpu_ms:.2f} ms)",
                 file=sys.stderr,
             )
 
@@ -531,7 +620,9 @@ def run_configuration(
                 available = [i for i in asyncio.run(open_intents(database_url)) if i not in paid]
             events = [succeeded_event(intent_id, run) for intent_id in available[:needed]]
             lines = [webhook_line("/webhooks/stripe", payload) for payload in events]
-            measured = wrk(app.url, write_requests(lines, scratch), duration, connections)
+            measured = measure(
+                app, write_requests(lines, scratch), duration, connections, database_url
+            )
             paid.update(available[:needed])
             # The floor is faster: it gets a list of its own size, so it never runs out either.
             floor_needed = int(floor_estimate * duration * 1.5) + 500
@@ -539,14 +630,18 @@ def run_configuration(
                 succeeded_event(intent_id_for(f"floor{run}_{i}"), run) for i in range(floor_needed)
             ]
             floor_lines = [webhook_line("/floor/webhook", payload) for payload in floor_events]
-            floor_run = wrk(floor.url, write_requests(floor_lines, scratch), duration, connections)
+            floor_run = measure(
+                floor, write_requests(floor_lines, scratch), duration, connections, database_url
+            )
             estimate = max(estimate, measured.rate)
             floor_estimate = max(floor_estimate, floor_run.rate)
             if run:
                 webhook.add(measured)
                 webhook_floor.add(floor_run)
             _say(
-                f"  {kind}/{workers} webhooks {measured.rate:.0f}/s (floor {floor_run.rate:.0f}/s)",
+                f"  {kind}/{workers} webhooks {measured.rate:.0f}/s "
+                f"{measured.worker_cpu_ms:.2f} ms CPU (floor {floor_run.rate:.0f}/s "
+                f"{floor_run.worker_cpu_ms:.2f} ms)",
                 file=sys.stderr,
             )
         result["storepay_rss_mb"] = app.peak_rss_mb()
@@ -665,6 +760,7 @@ def machine() -> dict[str, Any]:
             for name in ("litestar", "uvicorn", "sqlalchemy", "asyncpg", "aiosqlite", "stripe")
         },
         "wrk": subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.split("\n")[0],
+        "postgresql_autovacuum": asyncio.run(postgres_setting("autovacuum")),
     }
 
 
