@@ -1,13 +1,15 @@
-"""One log line per request: method, path, status, duration. Never headers or bodies."""
+"""Each request observed once: a log line (method, path, status, duration; never headers or
+bodies) and the request metrics of :mod:`entrypoints.http.request_metrics`."""
 
 from __future__ import annotations
 
 import logging
 import time
-from typing import Any
 
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from entrypoints.http.request_metrics import REQUEST_METRICS
 
 logger = logging.getLogger("storepay.access")
 
@@ -17,29 +19,35 @@ def access_log(app: ASGIApp) -> ASGIApp:
         if scope["type"] != ScopeType.HTTP:
             await app(scope, receive, send)
             return
-        method = scope["method"]
+        method, path = scope["method"], scope["path"]
+        route = scope.get("path_template", path)  # set by routing
+        in_progress = REQUEST_METRICS.started(method, route)
         started = time.perf_counter()
-        status: dict[str, Any] = {"code": 500}
+        status = 500  # unless a response starts
 
         async def sending(message: Message) -> None:
+            nonlocal status
             if message["type"] == "http.response.start":
-                status["code"] = message["status"]
+                status = message["status"]
             await send(message)
 
         try:
             await app(scope, receive, sending)
         finally:
+            seconds = time.perf_counter() - started
+            in_progress.dec()
+            REQUEST_METRICS.answered(method, route, status, seconds)
             client = scope.get("client")
             logger.info(
                 "%s %s %s",
                 method,
-                scope["path"],
-                status["code"],
+                path,
+                status,
                 extra={
                     "method": method,
-                    "path": scope["path"],
-                    "status": status["code"],
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                    "path": path,
+                    "status": status,
+                    "duration_ms": round(seconds * 1000, 1),
                     "client": client[0] if client else None,
                 },
             )

@@ -14,7 +14,6 @@ from litestar.di import Provide
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
-from litestar.plugins.prometheus import PrometheusConfig
 
 from adapters.sqlalchemy.leases import exclusively
 from application.use_cases.catalogue import UseCases
@@ -111,10 +110,7 @@ def create_app(service: Service | None = None) -> Litestar:
         cors_config=CORSConfig(allow_origins=list(settings.cors_origins))
         if settings.cors_origins
         else None,
-        middleware=[
-            access_log,
-            PrometheusConfig(app_name="storepay", prefix="storepay").middleware,
-        ],
+        middleware=[access_log],
         openapi_config=OpenAPIConfig(
             title="storepay",
             version=VERSION,

@@ -64,7 +64,7 @@ def test_a_fresh_service_shows_every_payment_status_at_zero_and_its_own_request_
     assert value(samples, "storepay_inbox_failed_events") == 0
     assert value(samples, "storepay_webhook_lag_seconds_count") == 0
     assert not [key for key in samples if key[0] == "storepay_webhook_events_total"]
-    assert any(name.startswith("storepay_requests") for name, _ in samples)  # Litestar's
+    assert any(name.startswith("storepay_requests") for name, _ in samples)
 
 
 def test_webhook_deliveries_are_counted_by_type_and_outcome(client: TestClient[Any]) -> None:
@@ -201,3 +201,23 @@ def test_metrics_still_answer_while_the_database_is_down_without_stale_counts(
     assert value(samples, "storepay_payments", status="pending") is None
     assert value(samples, "storepay_inbox_failed_events") is None
     assert any(name.startswith("storepay_requests") for name, _ in samples)
+
+
+def test_requests_are_counted_by_route_and_status_never_by_their_ids(
+    client: TestClient[Any],
+) -> None:
+    route = "/api/v1/platform/stores/{store_id}/orders/{order_id}/payment-status"
+    labels = {"method": "GET", "path": route, "status_code": "404"}
+    before = value(scrape(client), "storepay_requests_total", **labels) or 0
+    for order_id in ("ord_metrics_first", "ord_metrics_second"):
+        answer = client.get(
+            f"/api/v1/platform/stores/store_metrics/orders/{order_id}/payment-status"
+        )
+        assert answer.status_code == 404
+
+    samples = scrape(client)
+    assert value(samples, "storepay_requests_total", **labels) == before + 2
+    assert (value(samples, "storepay_request_duration_seconds_count", **labels) or 0) >= 2
+    assert value(samples, "storepay_requests_in_progress", method="GET", path=route) == 0
+    paths = {dict(key[1]).get("path", "") for key in samples}
+    assert not [path for path in paths if "ord_metrics" in path or "store_metrics" in path]

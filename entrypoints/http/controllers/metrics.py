@@ -1,4 +1,4 @@
-"""``/metrics`` for Prometheus: Litestar's request metrics (the process-wide default registry)
+"""``/metrics`` for Prometheus: the request metrics (the process-wide default registry)
 followed by storepay's own (the service's registry), with the payment and inbox counts read from
 the database at scrape time."""
 
