@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from application.ports import ConcurrentUpdate, IdempotencyRecord, InboxEvent, InboxStatus, Page
+from application.ports import IdempotencyRecord, InboxEvent, InboxStatus, Page
 from domain.currency import Currency
 from domain.ledger import LedgerEntry
 from domain.order import Order
@@ -23,6 +23,7 @@ from domain.refund import RefundStatus
 from domain.store import Store
 
 from . import mapping
+from .sqlite_commit import Step
 from .tables import (
     connected_accounts,
     disputes,
@@ -64,18 +65,13 @@ class _Versioned:
         row = {**values, "version": 1}
         self._tx.versions[self._key(key)] = 1
         self._tx.rows[self._key(key)] = row
+        self._tx.added.add(self._key(key))
         return row
 
     async def _insert(self, key: Hashable, values: dict[str, Any], *also: sa.Executable) -> None:
         row = self._added(key, values)
-        statement = self._insert_row
-
-        async def write(connection: AsyncConnection) -> None:
-            await connection.execute(statement, row)
-            for each in also:
-                await connection.execute(each)
-
-        await self._tx.write(self._key(key), write)
+        steps = [Step(self._insert_row, row), *map(Step, also)]
+        await self._tx.write(self._key(key), steps)
 
     async def _update(self, key: Hashable, values: dict[str, Any], *also: sa.Executable) -> None:
         """Write what changed of ``values`` over the row at ``key``, then run ``also``."""
@@ -97,22 +93,15 @@ class _Versioned:
                 if as_read.get(column, _UNREAD) != value
             }
         )
+        if not changed and not also and row_key in self._tx.added:
+            return  # inserted by this transaction as it is: no one else can have changed it
         versions[row_key] = read + 1
         if as_read is not None:
             self._tx.rows[row_key] = {**as_read, **changed, "version": read + 1}
         parameters = {**changed, "version": read + 1, "key_": key, "read_": read}
-        table, statement = self._table, self._update_row
-
-        async def write(connection: AsyncConnection) -> None:
-            result = await connection.execute(statement, parameters)
-            if result.rowcount != 1:
-                raise ConcurrentUpdate(
-                    f"{table.name} row {key!r} was changed by another unit of work"
-                )
-            for each in also:
-                await connection.execute(each)
-
-        await self._tx.write(row_key, write)
+        refused = f"{self._table.name} row {key!r} was changed by another unit of work"
+        steps = [Step(self._update_row, parameters, refused), *map(Step, also)]
+        await self._tx.write(row_key, steps)
 
 
 @functools.cache
@@ -139,7 +128,7 @@ class SqlStoreRepository(_Versioned):
         await self._insert(store.id, mapping.store_values(store), *self._account_writes(store))
 
     async def get(self, store_id: str) -> Store | None:
-        return await self._one(stores.c.id == store_id, self._key(store_id))
+        return await self._one(_STORE_BY_ID, self._key(store_id), {"store_": store_id})
 
     async def by_api_key_hash(self, api_key_hash: str) -> Store | None:
         return await self._one(stores.c.api_key_hash == api_key_hash)
@@ -168,9 +157,16 @@ class SqlStoreRepository(_Versioned):
             )
         return writes
 
-    async def _one(self, where: sa.ColumnElement[bool], key: Key | None = None) -> Store | None:
+    async def _one(
+        self,
+        where: sa.ColumnElement[bool] | sa.Select[Any],
+        key: Key | None = None,
+        parameters: dict[str, Any] | None = None,
+    ) -> Store | None:
+        """The store ``where`` picks, or that the prepared query ``where`` reads."""
+        query = where if isinstance(where, sa.Select) else _STORE_WITH_ACCOUNT.where(where)
         connection = await self._tx.reading(key)
-        row = (await connection.execute(_STORE_WITH_ACCOUNT.where(where))).mappings().first()
+        row = (await connection.execute(query, parameters)).mappings().first()
         if row is None:
             return None
         self._saw(row["id"], row)
@@ -185,6 +181,7 @@ class SqlStoreRepository(_Versioned):
 _STORE_WITH_ACCOUNT = sa.select(
     stores, *[column.label(f"account_{column.name}") for column in connected_accounts.c]
 ).select_from(stores.outerjoin(connected_accounts))
+_STORE_BY_ID = _STORE_WITH_ACCOUNT.where(stores.c.id == sa.bindparam("store_"))
 
 
 class SqlOrderRepository(_Versioned):
@@ -264,10 +261,7 @@ class SqlPaymentRepository(_Versioned):
 
     async def latest_for_order(self, store_id: str, order_id: str) -> Payment | None:
         found = await self._select(
-            sa.select(payments)
-            .where(payments.c.store_id == store_id, payments.c.order_id == order_id)
-            .order_by(*_newest_first())
-            .limit(1)
+            _LATEST_FOR_ORDER, parameters={"store_": store_id, "order_": order_id}
         )
         return found[0] if found else None
 
@@ -366,7 +360,7 @@ class SqlPaymentRepository(_Versioned):
         key: Key | None = None,
         parameters: dict[str, Any] | None = None,
     ) -> list[Payment]:
-        connection = await self._tx.reading(key)
+        connection = await self._tx.reading(key, tables=_PAYMENT_READS)
         rows = (await connection.execute(query, parameters)).mappings().all()
         if not rows:
             return []
@@ -393,6 +387,21 @@ class SqlPaymentRepository(_Versioned):
             found.append(mapping.payment_from(row, of_refunds[payment_id], of_disputes[payment_id]))
         return found
 
+
+# What a payment's queries read: a write held back elsewhere (the inbox's, say) need not be made
+# before them.
+_PAYMENT_READS = frozenset({payments.name, orders.name, refunds.name, disputes.name})
+
+# Newest first, the limit written into the statement: PostgreSQL plans it for one row.
+_LATEST_FOR_ORDER = (
+    sa.select(payments)
+    .where(
+        payments.c.store_id == sa.bindparam("store_"),
+        payments.c.order_id == sa.bindparam("order_"),
+    )
+    .order_by(*_newest_first())
+    .limit(sa.literal_column("1"))
+)
 
 # A webhook's payment comes with its order, which the event changes too: one round trip fewer.
 # Only the payment is locked; the order's save is checked by its version.
@@ -456,6 +465,12 @@ async def _children_of(
     return grouped
 
 
+_GATEWAY_CUSTOMER = sa.select(gateway_customers.c.customer_id).where(
+    gateway_customers.c.store_id == sa.bindparam("store_"),
+    gateway_customers.c.email == sa.bindparam("email_"),
+)
+
+
 class SqlCustomerRepository:
     def __init__(self, transaction: Transaction) -> None:
         self._tx = transaction
@@ -463,9 +478,7 @@ class SqlCustomerRepository:
     async def gateway_customer(self, store_id: str, email: str) -> str | None:
         connection = await self._tx.reading(("gateway_customers", (store_id, email)))
         customer: str | None = await connection.scalar(
-            sa.select(gateway_customers.c.customer_id).where(
-                gateway_customers.c.store_id == store_id, gateway_customers.c.email == email
-            )
+            _GATEWAY_CUSTOMER, {"store_": store_id, "email_": email}
         )
         return customer
 
@@ -473,11 +486,7 @@ class SqlCustomerRepository:
         statement = sa.insert(gateway_customers).values(
             store_id=store_id, email=email, customer_id=customer_id
         )
-
-        async def write(connection: AsyncConnection) -> None:
-            await connection.execute(statement)
-
-        await self._tx.write(("gateway_customers", (store_id, email)), write)
+        await self._tx.write(("gateway_customers", (store_id, email)), [Step(statement)])
 
     async def by_gateway_customer(self, customer_id: str) -> tuple[str, str] | None:
         connection = await self._tx.reading()
@@ -533,11 +542,7 @@ class SqlPaymentMethodRepository(_Versioned):
         statement = sa.delete(payment_methods).where(
             payment_methods.c.id == payment_method_id, payment_methods.c.store_id == store_id
         )
-
-        async def write(connection: AsyncConnection) -> None:
-            await connection.execute(statement)
-
-        await self._tx.write(self._key(payment_method_id), write)
+        await self._tx.write(self._key(payment_method_id), [Step(statement)])
 
     async def _select(
         self, query: sa.Select[Any], key: Key | None = None
@@ -636,11 +641,7 @@ class SqlLedgerRepository:
         if not entries:
             return
         rows = [mapping.entry_values(entry) for entry in entries]
-
-        async def write(connection: AsyncConnection) -> None:
-            await connection.execute(_INSERT_ENTRY, rows)
-
-        await self._tx.write(None, write)
+        await self._tx.write(None, [Step(_INSERT_ENTRY, rows)])
 
     async def for_store(self, store_id: str) -> list[LedgerEntry]:
         return await self._select(ledger_entries.c.store_id == store_id)
@@ -682,8 +683,4 @@ class SqlIdempotencyRepository:
 
     async def add(self, record: IdempotencyRecord) -> None:
         statement = sa.insert(idempotency_records).values(**mapping.record_values(record))
-
-        async def write(connection: AsyncConnection) -> None:
-            await connection.execute(statement)
-
-        await self._tx.write(("idempotency_records", (record.scope, record.key)), write)
+        await self._tx.write(("idempotency_records", (record.scope, record.key)), [Step(statement)])

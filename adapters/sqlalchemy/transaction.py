@@ -17,7 +17,7 @@ process queue for that transaction on an in-process lock (``engine.write_lock``)
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from application.ports import DuplicateRecord
 
 from .engine import BUSY_TIMEOUT_MS, begin_immediately, write_lock
+from .sqlite_commit import Step, commit_at_once, compile_steps, run_steps
 
 Key = tuple[str, Hashable]  # a table's name and a row's key in it
 Write = Callable[[AsyncConnection], Awaitable[None]]
@@ -40,7 +41,7 @@ class MissingRecord(LookupError):
 @dataclass(slots=True)
 class _Pending:
     key: Key | None
-    write: Write
+    write: Write | Sequence[Step]
 
 
 class Transaction:
@@ -53,6 +54,7 @@ class Transaction:
         self.versions: dict[Key, int] = {}
         self.rows: dict[Key, Row] = {}  # each row as this transaction first read or last wrote it
         self.rows_of: dict[Key, Sequence[Row]] = {}  # the same, of an aggregate's child rows
+        self.added: set[Key] = set()  # rows this transaction inserted: nobody else sees them yet
         self._write_lock: asyncio.Lock | None = None  # held during a SQLite write transaction
 
     # -- connections ------------------------------------------------------------------------
@@ -70,12 +72,23 @@ class Transaction:
 
     # -- reading ----------------------------------------------------------------------------
 
-    async def reading(self, key: Key | None = None) -> AsyncConnection:
-        """The connection for a read of the row at ``key`` (or of any rows, when ``None``), with
-        every write of this transaction that the read could see already made."""
-        if any(key is None or pending.key in (None, key) for pending in self._pending):
+    async def reading(
+        self, key: Key | None = None, *, tables: Collection[str] | None = None
+    ) -> AsyncConnection:
+        """The connection for a read of the row at ``key`` (or of any rows of ``tables``, or of
+        any rows at all, when both are ``None``), with every write of this transaction that the
+        read could see already made."""
+        if any(self._could_see(pending.key, key, tables) for pending in self._pending):
             await self.flush()
         return await self._connect()
+
+    @staticmethod
+    def _could_see(written: Key | None, key: Key | None, tables: Collection[str] | None) -> bool:
+        if written is None:
+            return True
+        if key is not None:
+            return written == key
+        return tables is None or written[0] in tables
 
     def saw(self, key: Key, version: int, row: Row | None = None) -> None:
         """A read of the row at ``key``; the first read of a row is the one its saves check."""
@@ -94,8 +107,9 @@ class Transaction:
 
     # -- writing ----------------------------------------------------------------------------
 
-    async def write(self, key: Key | None, write: Write) -> None:
-        """Make ``write`` now, or at the latest when this transaction commits."""
+    async def write(self, key: Key | None, write: Write | Sequence[Step]) -> None:
+        """Make ``write`` now, or at the latest when this transaction commits. Writes given as
+        steps can be made with the commit in one trip to SQLite (:mod:`.sqlite_commit`)."""
         if self._writing:
             connection = await self._connect()
             try:
@@ -126,17 +140,22 @@ class Transaction:
             raise
 
     @staticmethod
-    async def _run(connection: AsyncConnection, write: Write) -> None:
+    async def _run(connection: AsyncConnection, write: Write | Sequence[Step]) -> None:
         """One write, without a savepoint: a refused write rolls the whole transaction back (its
         unit of work is over), so there is nothing to return to."""
         try:
-            await write(connection)
+            if callable(write):
+                await write(connection)
+            else:
+                await run_steps(connection, write)
         except IntegrityError as error:
             raise DuplicateRecord(str(error.orig)) from error
 
     # -- ending -----------------------------------------------------------------------------
 
     async def commit(self) -> None:
+        if self._pending and not self._writing and await self._committed_at_once():
+            return
         await self.flush()
         connection = self._connection
         if connection is not None and connection.in_transaction():
@@ -146,6 +165,33 @@ class Transaction:
                 await self.rollback()
                 raise DuplicateRecord(str(error.orig)) from error
         self._reset()
+
+    async def _committed_at_once(self) -> bool:
+        """The held-back writes of a SQLite transaction made and committed in one trip, when all
+        of them are steps; ``False`` (nothing done) when some are not."""
+        steps: list[Step] = []
+        for pending in self._pending:
+            if callable(pending.write):
+                return False
+            steps += pending.write
+        statements = compile_steps(self._engine.dialect, steps)
+        if statements is None:
+            return False
+        connection = await self._connect()
+        self._pending = []
+        try:
+            if connection.in_transaction():
+                await connection.rollback()  # the read snapshot
+            self._write_lock = await _acquired(write_lock(self._engine))
+            await commit_at_once(connection, statements)
+        except IntegrityError as error:
+            await self.rollback()
+            raise DuplicateRecord(str(error.orig)) from error
+        except BaseException:
+            await self.rollback()
+            raise
+        self._reset()
+        return True
 
     async def rollback(self) -> None:
         self._pending.clear()
@@ -160,6 +206,7 @@ class Transaction:
         self.versions.clear()
         self.rows.clear()
         self.rows_of.clear()
+        self.added.clear()
         self._writing = not self._defer_writes
         if self._write_lock is not None:
             lock, self._write_lock = self._write_lock, None

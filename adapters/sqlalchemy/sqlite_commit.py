@@ -1,0 +1,144 @@
+"""A SQLite transaction's writes, made and committed in one trip to the driver's thread.
+
+aiosqlite runs each statement on its connection's own thread and wakes the event loop when it
+is done: one trip per statement, each waiting its turn on a loop that is serving every other
+request meanwhile. A writer holds the process's write lock (``engine.write_lock``) from its
+``BEGIN IMMEDIATE`` to its ``COMMIT``, so at one trip a statement a webhook's seven kept every
+other writer waiting for seven turns of a busy loop. Here the statements are compiled by
+SQLAlchemy on the loop, with the same bind processing an ``execute`` applies, and the thread
+runs ``BEGIN IMMEDIATE``, all of them and ``COMMIT`` at once: the lock is held for one trip.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ClauseElement
+
+from application.ports import ConcurrentUpdate
+
+Parameters = Mapping[str, Any] | Sequence[Mapping[str, Any]] | None
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One statement of a write, with its parameters (a list of them: executed for each). When
+    ``refused`` is set, the statement must change exactly one row, or the unit of work fails
+    with that message (a version check)."""
+
+    statement: sa.Executable
+    parameters: Parameters = None
+    refused: str | None = None
+
+
+async def run_steps(connection: AsyncConnection, steps: Sequence[Step]) -> None:
+    """``steps`` one at a time, on a connection already in its transaction."""
+    for step in steps:
+        result = await connection.execute(step.statement, step.parameters)
+        if step.refused is not None and result.rowcount != 1:
+            raise ConcurrentUpdate(step.refused)
+
+
+@dataclass(frozen=True, slots=True)
+class _Statement:
+    sql: str
+    rows: list[list[Any]]
+    many: bool
+    refused: str | None
+
+
+# Compiled forms of the statements built once per table and run with parameters, by the
+# columns their parameters name (an UPDATE sets those it is given). A statement that carries
+# its own values is compiled each time.
+_compiled: dict[tuple[int, tuple[str, ...]], tuple[sa.Executable, SQLCompiler]] = {}
+_COMPILED_KEPT = 512
+
+
+def compile_steps(dialect: Dialect, steps: Sequence[Step]) -> list[_Statement] | None:
+    """``steps`` as SQL and rows of values, or ``None`` when one of them is expanded only at
+    execution (an ``IN`` of a list, say) and they must run through ``execute``."""
+    try:
+        return [_compile(dialect, step) for step in steps]
+    except _NotFixed:
+        return None
+
+
+class _NotFixed(Exception):
+    pass
+
+
+def _compile(dialect: Dialect, step: Step) -> _Statement:
+    parameters = step.parameters
+    many = isinstance(parameters, Sequence)
+    each = parameters if isinstance(parameters, Sequence) else [parameters or {}]
+    keys = tuple(each[0]) if each else ()
+    statement = cast(ClauseElement, step.statement)
+    compiled: SQLCompiler
+    if step.parameters is None:
+        compiled = cast(SQLCompiler, statement.compile(dialect=dialect))
+    else:
+        cache_key = (id(step.statement), keys)
+        known = _compiled.get(cache_key)
+        if known is None or known[0] is not step.statement:
+            compiled = cast(SQLCompiler, statement.compile(dialect=dialect, column_keys=list(keys)))
+            if len(_compiled) >= _COMPILED_KEPT:
+                _compiled.clear()
+            _compiled[cache_key] = (step.statement, compiled)
+        else:
+            compiled = known[1]
+    if compiled.literal_execute_params or compiled.post_compile_params:
+        raise _NotFixed
+    names = compiled.positiontup or []
+    # What Connection.execute applies to each value (UTC datetimes, booleans, JSON...).
+    processors: Mapping[str, Any] = compiled._bind_processors
+    rows = []
+    for parameters in each:
+        values = compiled.construct_params(parameters)
+        rows.append(
+            [
+                processors[name](values[name]) if name in processors else values[name]
+                for name in names
+            ]
+        )
+    return _Statement(compiled.string, rows, many, step.refused)
+
+
+async def commit_at_once(connection: AsyncConnection, statements: Sequence[_Statement]) -> None:
+    """``BEGIN IMMEDIATE``, ``statements`` and ``COMMIT`` in one trip to aiosqlite's thread, on a
+    connection that is in no transaction; rolled back there if any fails. Errors come back as
+    SQLAlchemy's (an ``IntegrityError`` for a duplicate, an ``OperationalError`` for a locked
+    database), or as :class:`ConcurrentUpdate` for a version check that found the row changed.
+    """
+    raw = await connection.get_raw_connection()
+    driver = raw.driver_connection
+    await driver._execute(_write_and_commit, driver._conn, statements)  # type: ignore[union-attr]
+
+
+def _write_and_commit(connection: sqlite3.Connection, statements: Sequence[_Statement]) -> None:
+    current: _Statement | None = None
+    try:
+        connection.execute("BEGIN IMMEDIATE")
+        for current in statements:
+            if current.many:
+                cursor = connection.executemany(current.sql, current.rows)
+            else:
+                cursor = connection.execute(current.sql, current.rows[0])
+            if current.refused is not None and cursor.rowcount != 1:
+                raise ConcurrentUpdate(current.refused)
+        current = None
+        connection.execute("COMMIT")
+    except BaseException as error:
+        if connection.in_transaction:
+            connection.execute("ROLLBACK")
+        if isinstance(error, sqlite3.Error):
+            sql = current.sql if current is not None else "COMMIT"
+            raise DBAPIError.instance(sql, None, error, sqlite3.Error, dialect=None) from error
+        raise
