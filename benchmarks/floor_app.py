@@ -27,6 +27,7 @@ from sqlalchemy import Column, MetaData, String, Table, Text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sqlalchemy import create_engine
+from entrypoints.settings import load_settings
 
 metadata = MetaData()
 floor_rows = Table(
@@ -45,7 +46,9 @@ def create_app() -> Litestar:
 
     @asynccontextmanager
     async def lifespan(_app: Litestar) -> AsyncIterator[None]:
-        state["engine"] = create_engine(database_url)
+        # The pool storepay's settings give the same database.
+        pool_size = load_settings({"STOREPAY_DATABASE_URL": database_url}).database_pool_size
+        state["engine"] = create_engine(database_url, pool_size=pool_size)
         state["http"] = httpx.AsyncClient(base_url=api_base, timeout=30)
         try:
             yield
