@@ -48,7 +48,7 @@ async def run_steps(connection: AsyncConnection, steps: Sequence[Step]) -> None:
 
 
 @dataclass(frozen=True, slots=True)
-class _Statement:
+class CompiledStep:
     sql: str
     rows: list[list[Any]]
     many: bool
@@ -62,7 +62,7 @@ _compiled: dict[tuple[int, tuple[str, ...]], tuple[sa.Executable, SQLCompiler]] 
 _COMPILED_KEPT = 512
 
 
-def compile_steps(dialect: Dialect, steps: Sequence[Step]) -> list[_Statement] | None:
+def compile_steps(dialect: Dialect, steps: Sequence[Step]) -> list[CompiledStep] | None:
     """``steps`` as SQL and rows of values, or ``None`` when one of them is expanded only at
     execution (an ``IN`` of a list, say) and they must run through ``execute``."""
     try:
@@ -75,7 +75,7 @@ class _NotFixed(Exception):
     pass
 
 
-def _compile(dialect: Dialect, step: Step) -> _Statement:
+def _compile(dialect: Dialect, step: Step) -> CompiledStep:
     parameters = step.parameters
     many = isinstance(parameters, Sequence)
     each = parameters if isinstance(parameters, Sequence) else [parameters or {}]
@@ -108,10 +108,10 @@ def _compile(dialect: Dialect, step: Step) -> _Statement:
                 for name in names
             ]
         )
-    return _Statement(compiled.string, rows, many, step.refused)
+    return CompiledStep(compiled.string, rows, many, step.refused)
 
 
-async def commit_at_once(connection: AsyncConnection, statements: Sequence[_Statement]) -> None:
+async def commit_at_once(connection: AsyncConnection, statements: Sequence[CompiledStep]) -> None:
     """``BEGIN IMMEDIATE``, ``statements`` and ``COMMIT`` in one trip to aiosqlite's thread, on a
     connection that is in no transaction; rolled back there if any fails. Errors come back as
     SQLAlchemy's (an ``IntegrityError`` for a duplicate, an ``OperationalError`` for a locked
@@ -119,11 +119,13 @@ async def commit_at_once(connection: AsyncConnection, statements: Sequence[_Stat
     """
     raw = await connection.get_raw_connection()
     driver = raw.driver_connection
-    await driver._execute(_write_and_commit, driver._conn, statements)  # type: ignore[union-attr]
+    await driver._execute(write_and_commit, driver._conn, statements)  # type: ignore[union-attr]
 
 
-def _write_and_commit(connection: sqlite3.Connection, statements: Sequence[_Statement]) -> None:
-    current: _Statement | None = None
+def write_and_commit(connection: sqlite3.Connection, statements: Sequence[CompiledStep]) -> None:
+    """On aiosqlite's thread (or any thread owning ``connection``, a connection in no
+    transaction): ``BEGIN IMMEDIATE``, ``statements``, ``COMMIT``, or ``ROLLBACK`` and the error."""
+    current: CompiledStep | None = None
     try:
         connection.execute("BEGIN IMMEDIATE")
         for current in statements:
