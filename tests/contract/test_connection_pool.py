@@ -112,3 +112,26 @@ def test_the_pool_size_is_ten_on_postgresql_and_two_on_sqlite_unless_set() -> No
 def test_a_pool_size_that_is_not_a_positive_whole_number_is_refused(value: str) -> None:
     with pytest.raises(SettingsError, match="STOREPAY_DATABASE_POOL_SIZE"):
         load_settings({"STOREPAY_DATABASE_POOL_SIZE": value})
+
+
+async def test_a_sqlite_connection_comes_back_from_the_pool_with_no_transaction_open(
+    tmp_path: Path,
+) -> None:
+    """Whatever its last user left open at the driver (the one-trip commit works there, behind
+    SQLAlchemy's back): the pool rolls it back when the connection comes back."""
+    engine = engine_of(sqlite_url(tmp_path), "1")
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text("CREATE TABLE notes (body TEXT)"))
+            await connection.commit()
+        async with engine.connect() as connection:
+            driver = (await connection.get_raw_connection()).driver_connection
+            assert driver is not None
+            await driver.execute("BEGIN")  # aiosqlite's own
+            await driver.execute("INSERT INTO notes VALUES ('left open')")
+        async with engine.connect() as connection:
+            count = await connection.scalar(text("SELECT count(*) FROM notes"))
+            await connection.rollback()
+        assert count == 0
+    finally:
+        await engine.dispose()
