@@ -23,7 +23,7 @@ from domain.refund import RefundStatus
 from domain.store import Store
 
 from . import mapping
-from .sqlite_commit import Step
+from .steps import Step
 from .tables import (
     connected_accounts,
     disputes,

@@ -25,26 +25,7 @@ from sqlalchemy.sql.elements import ClauseElement
 
 from application.ports import ConcurrentUpdate
 
-Parameters = Mapping[str, Any] | Sequence[Mapping[str, Any]] | None
-
-
-@dataclass(frozen=True, slots=True)
-class Step:
-    """One statement of a write, with its parameters (a list of them: executed for each). When
-    ``refused`` is set, the statement must change exactly one row, or the unit of work fails
-    with that message (a version check)."""
-
-    statement: sa.Executable
-    parameters: Parameters = None
-    refused: str | None = None
-
-
-async def run_steps(connection: AsyncConnection, steps: Sequence[Step]) -> None:
-    """``steps`` one at a time, on a connection already in its transaction."""
-    for step in steps:
-        result = await connection.execute(step.statement, step.parameters)
-        if step.refused is not None and result.rowcount != 1:
-            raise ConcurrentUpdate(step.refused)
+from .steps import Step
 
 
 @dataclass(frozen=True, slots=True)

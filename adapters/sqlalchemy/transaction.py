@@ -27,7 +27,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from application.ports import DuplicateRecord
 
 from .engine import BUSY_TIMEOUT_MS, begin_immediately, write_lock
-from .sqlite_commit import Step, commit_at_once, compile_steps, run_steps
+from .sqlite_commit import commit_at_once, compile_steps
+from .steps import Step, run_steps
 
 Key = tuple[str, Hashable]  # a table's name and a row's key in it
 Write = Callable[[AsyncConnection], Awaitable[None]]

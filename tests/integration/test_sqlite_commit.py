@@ -12,7 +12,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from adapters.sqlalchemy.sqlite_commit import Step, compile_steps, write_and_commit
+from adapters.sqlalchemy.sqlite_commit import compile_steps, write_and_commit
+from adapters.sqlalchemy.steps import Step
 from application.ports import ConcurrentUpdate
 
 metadata = sa.MetaData()
