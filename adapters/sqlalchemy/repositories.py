@@ -10,7 +10,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from application.ports import IdempotencyRecord, InboxEvent, InboxStatus, Page
@@ -57,7 +56,7 @@ class _Versioned:
     def _key(self, key: Hashable) -> Key:
         return self._table.name, key
 
-    def _saw(self, key: Hashable, row: RowMapping) -> None:
+    def _saw(self, key: Hashable, row: Mapping[Any, Any]) -> None:
         self._tx.saw(self._key(key), row["version"], row)
 
     def _added(self, key: Hashable, values: dict[str, Any]) -> dict[str, Any]:
@@ -79,8 +78,7 @@ class _Versioned:
         versions = self._tx.versions
         read = versions.get(row_key)
         if read is None:
-            connection = await self._tx.reading(row_key)
-            read = await connection.scalar(self._version_of, {"key_": key})
+            read = await self._tx.scalar(self._version_of, {"key_": key}, key=row_key)
             if read is None:
                 raise MissingRecord(f"no {self._table.name} row {key!r} to save")
         as_read = self._tx.rows.get(row_key)
@@ -165,10 +163,10 @@ class SqlStoreRepository(_Versioned):
     ) -> Store | None:
         """The store ``where`` picks, or that the prepared query ``where`` reads."""
         query = where if isinstance(where, sa.Select) else _STORE_WITH_ACCOUNT.where(where)
-        connection = await self._tx.reading(key)
-        row = (await connection.execute(query, parameters)).mappings().first()
-        if row is None:
+        rows = await self._tx.fetch(query, parameters, key=key)
+        if not rows:
             return None
+        row = rows[0]
         self._saw(row["id"], row)
         account = None
         if row["account_store_id"] is not None:
@@ -197,9 +195,10 @@ class SqlOrderRepository(_Versioned):
             # Read (or written) already in this transaction, with its payment perhaps: the
             # row as this transaction knows it is the one its save is checked against.
             return mapping.order_from(known)
-        connection = await self._tx.reading(self._key(order_id))
-        result = await connection.execute(_ORDER, {"order_": order_id, "store_": store_id})
-        return self._found(result.mappings().first())
+        rows = await self._tx.fetch(
+            _ORDER, {"order_": order_id, "store_": store_id}, key=self._key(order_id)
+        )
+        return self._found(rows[0] if rows else None)
 
     async def by_reference(self, store_id: str, reference: str) -> Order | None:
         return await self._one(
@@ -217,7 +216,7 @@ class SqlOrderRepository(_Versioned):
             (await connection.execute(sa.select(orders).where(where))).mappings().first()
         )
 
-    def _found(self, row: RowMapping | None) -> Order | None:
+    def _found(self, row: Mapping[Any, Any] | None) -> Order | None:
         if row is None:
             return None
         self._saw(row["id"], row)
@@ -360,10 +359,10 @@ class SqlPaymentRepository(_Versioned):
         key: Key | None = None,
         parameters: dict[str, Any] | None = None,
     ) -> list[Payment]:
-        connection = await self._tx.reading(key, tables=_PAYMENT_READS)
-        rows = (await connection.execute(query, parameters)).mappings().all()
+        rows = await self._tx.fetch(query, parameters, key=key, tables=_PAYMENT_READS)
         if not rows:
             return []
+        connection = await self._tx.reading(key, tables=_PAYMENT_READS)
         # The payment's row says whether it has refunds or disputes to read (its counts). A row
         # locked with FOR UPDATE is read as last committed once the lock is granted, but a
         # subquery of the same statement (an EXISTS on the refunds, say) would see the
@@ -476,9 +475,10 @@ class SqlCustomerRepository:
         self._tx = transaction
 
     async def gateway_customer(self, store_id: str, email: str) -> str | None:
-        connection = await self._tx.reading(("gateway_customers", (store_id, email)))
-        customer: str | None = await connection.scalar(
-            _GATEWAY_CUSTOMER, {"store_": store_id, "email_": email}
+        customer: str | None = await self._tx.scalar(
+            _GATEWAY_CUSTOMER,
+            {"store_": store_id, "email_": email},
+            key=("gateway_customers", (store_id, email)),
         )
         return customer
 
@@ -565,8 +565,7 @@ class SqlEventInbox(_Versioned):
             return await self._claim(event)
         if self._tx.has_pending(key):
             return False
-        connection = await self._tx.reading(key)
-        if await connection.scalar(self._version_of, {"key_": event.event_id}) is not None:
+        if await self._tx.scalar(self._version_of, {"key_": event.event_id}, key=key) is not None:
             return False
         # A concurrent claim of the same id fails at the commit, on the primary key.
         await self._insert(event.event_id, mapping.event_values(event))
@@ -577,13 +576,7 @@ class SqlEventInbox(_Versioned):
         waits for this transaction and then finds the id known (or claims it, after a
         rollback)."""
         row = {**mapping.event_values(event), "version": 1}
-        claimed = False
-
-        async def write(connection: AsyncConnection) -> None:
-            nonlocal claimed
-            claimed = (await connection.execute(_CLAIM_EVENT, row)).first() is not None
-
-        await self._tx.write(self._key(event.event_id), write)
+        claimed = bool(await self._tx.write_returning(self._key(event.event_id), _CLAIM_EVENT, row))
         if claimed:
             self._added(event.event_id, row)
         return claimed

@@ -4,27 +4,25 @@ aiosqlite runs each statement on its connection's own thread and wakes the event
 is done: one trip per statement, each waiting its turn on a loop that is serving every other
 request meanwhile. A writer holds the process's write lock (``engine.write_lock``) from its
 ``BEGIN IMMEDIATE`` to its ``COMMIT``, so at one trip a statement a webhook's seven kept every
-other writer waiting for seven turns of a busy loop. Here the statements are compiled by
-SQLAlchemy on the loop, with the same bind processing an ``execute`` applies, and the thread
-runs ``BEGIN IMMEDIATE``, all of them and ``COMMIT`` at once: the lock is held for one trip.
+other writer waiting for seven turns of a busy loop. Here the statements are compiled on the
+loop (:mod:`.compiled`), with the bind processing an ``execute`` applies, and the thread runs
+``BEGIN IMMEDIATE``, all of them and ``COMMIT`` at once: the lock is held for one trip.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.elements import ClauseElement
 
 from application.ports import ConcurrentUpdate
 
+from .compiled import NotFixed, compiled
 from .steps import Step
 
 
@@ -36,60 +34,23 @@ class CompiledStep:
     refused: str | None
 
 
-# Compiled forms of the statements built once per table and run with parameters, by the
-# columns their parameters name (an UPDATE sets those it is given). A statement that carries
-# its own values is compiled each time.
-_compiled: dict[tuple[int, tuple[str, ...]], tuple[sa.Executable, SQLCompiler]] = {}
-_COMPILED_KEPT = 512
-
-
 def compile_steps(dialect: Dialect, steps: Sequence[Step]) -> list[CompiledStep] | None:
-    """``steps`` as SQL and rows of values, or ``None`` when one of them is expanded only at
+    """``steps`` as SQL and rows of values, or ``None`` when one of them is completed only at
     execution (an ``IN`` of a list, say) and they must run through ``execute``."""
     try:
         return [_compile(dialect, step) for step in steps]
-    except _NotFixed:
+    except NotFixed:
         return None
-
-
-class _NotFixed(Exception):
-    pass
 
 
 def _compile(dialect: Dialect, step: Step) -> CompiledStep:
     parameters = step.parameters
     many = isinstance(parameters, Sequence)
     each = parameters if isinstance(parameters, Sequence) else [parameters or {}]
-    keys = tuple(each[0]) if each else ()
-    statement = cast(ClauseElement, step.statement)
-    compiled: SQLCompiler
-    if step.parameters is None:
-        compiled = cast(SQLCompiler, statement.compile(dialect=dialect))
-    else:
-        cache_key = (id(step.statement), keys)
-        known = _compiled.get(cache_key)
-        if known is None or known[0] is not step.statement:
-            compiled = cast(SQLCompiler, statement.compile(dialect=dialect, column_keys=list(keys)))
-            if len(_compiled) >= _COMPILED_KEPT:
-                _compiled.clear()
-            _compiled[cache_key] = (step.statement, compiled)
-        else:
-            compiled = known[1]
-    if compiled.literal_execute_params or compiled.post_compile_params:
-        raise _NotFixed
-    names = compiled.positiontup or []
-    # What Connection.execute applies to each value (UTC datetimes, booleans, JSON...).
-    processors: Mapping[str, Any] = compiled._bind_processors
-    rows = []
-    for parameters in each:
-        values = compiled.construct_params(parameters)
-        rows.append(
-            [
-                processors[name](values[name]) if name in processors else values[name]
-                for name in names
-            ]
-        )
-    return CompiledStep(compiled.string, rows, many, step.refused)
+    keys = None if parameters is None else tuple(each[0]) if each else ()
+    statement = compiled(dialect, step.statement, keys)
+    rows = [statement.values(values) for values in each]
+    return CompiledStep(statement.sql, rows, many, step.refused)
 
 
 async def commit_at_once(connection: AsyncConnection, statements: Sequence[CompiledStep]) -> None:

@@ -21,14 +21,17 @@ from collections.abc import Awaitable, Callable, Collection, Hashable, Mapping, 
 from dataclasses import dataclass
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from application.ports import DuplicateRecord
+from application.ports import ConcurrentUpdate, DuplicateRecord
 
+from .asyncpg_direct import Driver
+from .compiled import Compiled, NotFixed, compiled
 from .engine import BUSY_TIMEOUT_MS, begin_immediately, write_lock
 from .sqlite_commit import commit_at_once, compile_steps
-from .steps import Step, run_steps
+from .steps import Parameters, Step, run_steps
 
 Key = tuple[str, Hashable]  # a table's name and a row's key in it
 Write = Callable[[AsyncConnection], Awaitable[None]]
@@ -50,6 +53,9 @@ class Transaction:
         self._engine = engine
         self._defer_writes = engine.dialect.name == "sqlite"
         self._connection: AsyncConnection | None = None
+        # On asyncpg, statements built once run on the driver itself (:mod:`.asyncpg_direct`).
+        self._direct = engine.dialect.driver == "asyncpg"
+        self._driver: Driver | None = None
         self._pending: list[_Pending] = []
         self._writing = not self._defer_writes
         self.versions: dict[Key, int] = {}
@@ -67,6 +73,7 @@ class Transaction:
 
     async def close(self) -> None:
         await self.rollback()
+        self._driver = None
         if self._connection is not None:
             connection, self._connection = self._connection, None
             await connection.close()
@@ -91,6 +98,56 @@ class Transaction:
             return written == key
         return tables is None or written[0] in tables
 
+    async def fetch(
+        self,
+        statement: sa.Executable,
+        parameters: Mapping[str, Any] | None = None,
+        *,
+        key: Key | None = None,
+        tables: Collection[str] | None = None,
+    ) -> Sequence[Row]:
+        """The rows of a read (of the row at ``key``, or of ``tables``: see :meth:`reading`).
+        A statement given its parameters apart is one built once: on asyncpg it runs on the
+        driver, compiled once."""
+        connection = await self.reading(key, tables=tables)
+        return await self._rows_on(connection, statement, parameters)
+
+    async def _rows_on(
+        self,
+        connection: AsyncConnection,
+        statement: sa.Executable,
+        parameters: Mapping[str, Any] | None,
+    ) -> Sequence[Row]:
+        if self._direct and parameters is not None:
+            try:
+                prepared = compiled(self._engine.dialect, statement, tuple(parameters))
+            except NotFixed:
+                pass
+            else:
+                driver = await self._driver_of(connection)
+                records, _ = await driver.fetch(prepared, prepared.values(parameters))
+                return [prepared.row(record) for record in records]
+        return (await connection.execute(statement, parameters)).mappings().all()
+
+    async def scalar(
+        self,
+        statement: sa.Executable,
+        parameters: Mapping[str, Any] | None = None,
+        *,
+        key: Key | None = None,
+        tables: Collection[str] | None = None,
+    ) -> Any:
+        """The first column of the first row of a read, or ``None`` when it finds no row."""
+        rows = await self.fetch(statement, parameters, key=key, tables=tables)
+        return next(iter(rows[0].values())) if rows else None
+
+    async def _driver_of(self, connection: AsyncConnection) -> Driver:
+        if self._driver is None or connection.invalidated:
+            self._driver = await Driver.of(connection)
+        elif not connection.in_transaction():
+            await connection.begin()
+        return self._driver
+
     def saw(self, key: Key, version: int, row: Row | None = None) -> None:
         """A read of the row at ``key``; the first read of a row is the one its saves check."""
         if key not in self.versions:
@@ -107,6 +164,22 @@ class Transaction:
         return any(pending.key == key for pending in self._pending)
 
     # -- writing ----------------------------------------------------------------------------
+
+    async def write_returning(
+        self, key: Key, statement: sa.Executable, parameters: Mapping[str, Any]
+    ) -> Sequence[Row]:
+        """Make a write with ``RETURNING`` now and give back its rows: on a database whose
+        writes are not held back (PostgreSQL)."""
+        if self._defer_writes:
+            raise RuntimeError("writes wait for the commit here; a write cannot return rows")
+        rows: Sequence[Row] = ()
+
+        async def write(connection: AsyncConnection) -> None:
+            nonlocal rows
+            rows = await self._rows_on(connection, statement, parameters)
+
+        await self.write(key, write)
+        return rows
 
     async def write(self, key: Key | None, write: Write | Sequence[Step]) -> None:
         """Make ``write`` now, or at the latest when this transaction commits. Writes given as
@@ -140,17 +213,45 @@ class Transaction:
             await self.rollback()
             raise
 
-    @staticmethod
-    async def _run(connection: AsyncConnection, write: Write | Sequence[Step]) -> None:
+    async def _run(self, connection: AsyncConnection, write: Write | Sequence[Step]) -> None:
         """One write, without a savepoint: a refused write rolls the whole transaction back (its
         unit of work is over), so there is nothing to return to."""
         try:
             if callable(write):
                 await write(connection)
+            elif self._direct:
+                await self._run_direct(connection, write)
             else:
                 await run_steps(connection, write)
         except IntegrityError as error:
             raise DuplicateRecord(str(error.orig)) from error
+
+    async def _run_direct(self, connection: AsyncConnection, steps: Sequence[Step]) -> None:
+        """``steps`` on asyncpg's connection, each one built once and given its parameters; a
+        statement that carries its own values goes through ``execute`` (and its cache)."""
+        for step in steps:
+            prepared = self._prepared(step.statement, step.parameters)
+            if prepared is None:
+                await run_steps(connection, [step])
+                continue
+            driver = await self._driver_of(connection)
+            each = step.parameters if isinstance(step.parameters, Sequence) else [step.parameters]
+            if isinstance(step.parameters, Sequence) and step.refused is None:
+                await driver.execute_many(prepared, [prepared.values(values) for values in each])
+                continue
+            for values in each:
+                _, count = await driver.fetch(prepared, prepared.values(values))
+                if step.refused is not None and count != 1:
+                    raise ConcurrentUpdate(step.refused)
+
+    def _prepared(self, statement: sa.Executable, parameters: Parameters) -> Compiled | None:
+        if parameters is None or (isinstance(parameters, Sequence) and not parameters):
+            return None
+        first = parameters[0] if isinstance(parameters, Sequence) else parameters
+        try:
+            return compiled(self._engine.dialect, statement, tuple(first))
+        except NotFixed:
+            return None
 
     # -- ending -----------------------------------------------------------------------------
 
