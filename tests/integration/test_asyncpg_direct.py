@@ -141,7 +141,8 @@ async def test_a_version_check_that_finds_the_row_changed_refuses_the_write(
         await transaction.write(("notes", "n1"), [Step(UPDATE, stale, "n1 was changed")])
     await transaction.close()
     current = await read_by_execute(engine, "n1")
-    assert current is not None and current["text"] == "l'été à Paris"
+    assert current is not None
+    assert current["text"] == "l'été à Paris"
 
     transaction = Transaction(engine)
     fresh = {"text": "mine", "version": 3, "key_": "n1", "read_": 2}
@@ -149,7 +150,8 @@ async def test_a_version_check_that_finds_the_row_changed_refuses_the_write(
     await transaction.commit()
     await transaction.close()
     current = await read_by_execute(engine, "n1")
-    assert current is not None and (current["text"], current["version"]) == ("mine", 3)
+    assert current is not None
+    assert (current["text"], current["version"]) == ("mine", 3)
 
 
 async def test_a_duplicate_is_an_integrity_error_and_the_transaction_is_over(
