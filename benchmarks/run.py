@@ -301,8 +301,10 @@ async def create_floor_table(database_url: str) -> None:
         await engine.dispose()
 
 
-async def insert_orders(database_url: str, store_ids: Sequence[str], count: int) -> list[Order]:
-    """``count`` pending orders, spread over the stores, inserted in bulk."""
+async def insert_orders(
+    database_url: str, store_ids: Sequence[str], count: int, first: int = 0
+) -> list[Order]:
+    """``count`` pending orders numbered from ``first``, spread over the stores, in bulk."""
     ids, now = TimeOrderedIds(), datetime.now(UTC)
     made = [
         Order.register(
@@ -313,7 +315,7 @@ async def insert_orders(database_url: str, store_ids: Sequence[str], count: int)
             amount=Money.of(AMOUNT, "EUR"),
             created_at=now,
         )
-        for index in range(count)
+        for index in range(first, first + count)
     ]
     engine = create_engine(database_url)
     try:
@@ -441,7 +443,12 @@ def wrk(url: str, requests: Path, duration: float, connections: int) -> WrkRun:
         str(requests),
         str(threads),
     ]
-    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    finished = subprocess.run(command, capture_output=True, text=True, check=False)
+    if finished.returncode != 0:
+        raise RuntimeError(
+            f"wrk failed ({finished.returncode}): {finished.stdout}{finished.stderr}"
+        )
+    output = finished.stdout
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     stats = re.search(r"BENCH p50_us=(\d+) p99_us=(\d+) requests=(\d+) errors=(\d+)", output)
@@ -581,6 +588,11 @@ def run_configuration(
 
         def next_orders(count: int) -> list[Order]:
             nonlocal used
+            if used + count > len(orders):  # a faster run than foreseen: make more
+                more = used + count - len(orders) + arguments.webhook_orders
+                orders.extend(
+                    asyncio.run(insert_orders(database_url, store_ids, more, len(orders)))
+                )
             chosen, used = orders[used : used + count], used + count
             return chosen
 
@@ -709,7 +721,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--webhook-orders",
         type=int,
         default=20000,
-        help="orders kept for the payments the webhook runs pay (20000)",
+        help="orders made up front for the payments the webhook runs pay; more are made when a run "
+        "needs them (20000)",
     )
     parser.add_argument(
         "--profile",
