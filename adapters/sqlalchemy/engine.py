@@ -15,6 +15,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from .fair_pool import FairAsyncPool
+
 BUSY_TIMEOUT_MS = 30_000
 _IMMEDIATE = "storepay.begin_immediate"
 _WRITE_LOCKS: WeakKeyDictionary[Engine, WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock]]
@@ -29,11 +31,17 @@ def create_engine(
     ``pool_size`` connections at most, each kept open once made: past them a unit of work waits
     for one to come back. (SQLAlchemy's default pool opens up to ten more under load and closes
     each as it comes back, so every busy moment paid for new connections, a TLS attempt and a
-    login on PostgreSQL.) An in-memory SQLite database has one connection and no pool to size.
+    login on PostgreSQL.) Units of work waiting for one are served in turn (:mod:`.fair_pool`).
+    An in-memory SQLite database has one connection and no pool to size.
     """
     url = make_url(database_url)
     if pool_size is not None and url.database not in (None, "", ":memory:"):
-        options = {"pool_size": pool_size, "max_overflow": 0, **options}
+        options = {
+            "pool_size": pool_size,
+            "max_overflow": 0,
+            "poolclass": FairAsyncPool,
+            **options,
+        }
     engine = create_async_engine(database_url, **options)
     if url.get_backend_name() == "sqlite":
         _configure_sqlite(engine)

@@ -135,3 +135,31 @@ async def test_a_sqlite_connection_comes_back_from_the_pool_with_no_transaction_
         assert count == 0
     finally:
         await engine.dispose()
+
+
+async def test_units_of_work_waiting_for_a_connection_are_served_in_the_order_they_asked(
+    database_url: str,
+) -> None:
+    engine = engine_of(database_url, "2")
+    asked: list[int] = []
+    served: list[int] = []
+
+    async def unit_of_work(number: int) -> None:
+        asked.append(number)
+        async with engine.connect() as connection:
+            served.append(number)
+            await connection.execute(text("SELECT 1"))
+            await asyncio.sleep(0.01)
+
+    try:
+        first, second = await engine.connect().start(), await engine.connect().start()
+        waiting = [asyncio.ensure_future(unit_of_work(number)) for number in range(12)]
+        await asyncio.sleep(0.2)
+        await first.close()
+        await second.close()
+        await asyncio.wait_for(asyncio.gather(*waiting), timeout=10)
+    finally:
+        await engine.dispose()
+
+    assert asked == list(range(12))
+    assert served == asked
