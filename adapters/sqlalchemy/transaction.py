@@ -30,6 +30,7 @@ from application.ports import ConcurrentUpdate, DuplicateRecord
 from .asyncpg_direct import Driver
 from .compiled import Compiled, NotFixed, compiled
 from .engine import BUSY_TIMEOUT_MS, begin_immediately, write_lock
+from .integrity import is_duplicate_key
 from .sqlite_commit import commit_at_once, compile_steps
 from .steps import Parameters, Step, run_steps
 
@@ -224,7 +225,9 @@ class Transaction:
             else:
                 await run_steps(connection, write)
         except IntegrityError as error:
-            raise DuplicateRecord(str(error.orig)) from error
+            if is_duplicate_key(error):
+                raise DuplicateRecord(str(error.orig)) from error
+            raise
 
     async def _run_direct(self, connection: AsyncConnection, steps: Sequence[Step]) -> None:
         """``steps`` on asyncpg's connection, each one built once and given its parameters; a
@@ -265,7 +268,9 @@ class Transaction:
                 await connection.commit()
             except IntegrityError as error:
                 await self.rollback()
-                raise DuplicateRecord(str(error.orig)) from error
+                if is_duplicate_key(error):
+                    raise DuplicateRecord(str(error.orig)) from error
+                raise
         self._reset()
 
     async def _committed_at_once(self) -> bool:
@@ -288,7 +293,9 @@ class Transaction:
             await commit_at_once(connection, statements)
         except IntegrityError as error:
             await self.rollback()
-            raise DuplicateRecord(str(error.orig)) from error
+            if is_duplicate_key(error):
+                raise DuplicateRecord(str(error.orig)) from error
+            raise
         except BaseException:
             await self.rollback()
             raise
