@@ -19,6 +19,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .compiled import Compiled
+from .merged_writes import MergedWrites
 
 _ROWCOUNT = re.compile(r"(?:SELECT|UPDATE|DELETE|INSERT \d+) (\d+)")
 
@@ -45,7 +46,7 @@ class Driver:
         return float(getattr(self._connection.dialect, "_invalidate_schema_cache_asof", 0))
 
     async def fetch(
-        self, statement: Compiled, values: Sequence[Any]
+        self, statement: Compiled | MergedWrites, values: Sequence[Any]
     ) -> tuple[list[Sequence[Any]], int]:
         """The rows ``statement`` returns and the count of rows it read or changed."""
         adapted = self._adapted
@@ -71,7 +72,9 @@ class Driver:
         except Exception as error:
             raise await self._translated(error, statement, rows) from error
 
-    async def _translated(self, error: Exception, statement: Compiled, values: Any) -> Exception:
+    async def _translated(
+        self, error: Exception, statement: Compiled | MergedWrites, values: Any
+    ) -> Exception:
         """``error`` as SQLAlchemy would have raised it, the connection invalidated if it is
         lost (the pool then drops it instead of handing it out again)."""
         try:

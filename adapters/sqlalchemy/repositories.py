@@ -69,7 +69,7 @@ class _Versioned:
 
     async def _insert(self, key: Hashable, values: dict[str, Any], *also: sa.Executable) -> None:
         row = self._added(key, values)
-        steps = [Step(self._insert_row, row), *map(Step, also)]
+        steps = [Step(self._insert_row, row, mergeable=True), *map(Step, also)]
         await self._tx.write(self._key(key), steps)
 
     async def _update(self, key: Hashable, values: dict[str, Any], *also: sa.Executable) -> None:
@@ -98,7 +98,7 @@ class _Versioned:
             self._tx.rows[row_key] = {**as_read, **changed, "version": read + 1}
         parameters = {**changed, "version": read + 1, "key_": key, "read_": read}
         refused = f"{self._table.name} row {key!r} was changed by another unit of work"
-        steps = [Step(self._update_row, parameters, refused), *map(Step, also)]
+        steps = [Step(self._update_row, parameters, refused, mergeable=True), *map(Step, also)]
         await self._tx.write(row_key, steps)
 
 
@@ -634,7 +634,7 @@ class SqlLedgerRepository:
         if not entries:
             return
         rows = [mapping.entry_values(entry) for entry in entries]
-        await self._tx.write(None, [Step(_INSERT_ENTRY, rows)])
+        await self._tx.write(None, [Step(_INSERT_ENTRY, rows, mergeable=True)])
 
     async def for_store(self, store_id: str) -> list[LedgerEntry]:
         return await self._select(ledger_entries.c.store_id == store_id)

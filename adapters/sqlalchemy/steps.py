@@ -20,11 +20,14 @@ Parameters = Mapping[str, Any] | Sequence[Mapping[str, Any]] | None
 class Step:
     """One statement of a write, with its parameters (a list of them: executed for each). When
     ``refused`` is set, the statement must change exactly one row, or the unit of work fails
-    with that message (a version check)."""
+    with that message (a version check). A ``mergeable`` step writes only the row its write is
+    keyed by (or, given a list, inserts new rows with a plain INSERT), so that it can go out in
+    one statement with others (:mod:`.merged_writes`)."""
 
     statement: sa.Executable
     parameters: Parameters = None
     refused: str | None = None
+    mergeable: bool = False
 
 
 async def run_steps(connection: AsyncConnection, steps: Sequence[Step]) -> None:

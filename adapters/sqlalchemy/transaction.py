@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -31,6 +31,7 @@ from .asyncpg_direct import Driver
 from .compiled import Compiled, NotFixed, compiled
 from .engine import BUSY_TIMEOUT_MS, begin_immediately, write_lock
 from .integrity import is_duplicate_key
+from .merged_writes import merged
 from .sqlite_commit import commit_at_once, compile_steps
 from .steps import Parameters, Step, run_steps
 
@@ -56,6 +57,9 @@ class Transaction:
         self._connection: AsyncConnection | None = None
         # On asyncpg, statements built once run on the driver itself (:mod:`.asyncpg_direct`).
         self._direct = engine.dialect.driver == "asyncpg"
+        # There, writes given as steps wait for the commit (or a read that could see them) too,
+        # to go out together in one statement (:mod:`.merged_writes`).
+        self._merge_writes = self._direct
         self._driver: Driver | None = None
         self._pending: list[_Pending] = []
         self._writing = not self._defer_writes
@@ -185,7 +189,8 @@ class Transaction:
     async def write(self, key: Key | None, write: Write | Sequence[Step]) -> None:
         """Make ``write`` now, or at the latest when this transaction commits. Writes given as
         steps can be made with the commit in one trip to SQLite (:mod:`.sqlite_commit`)."""
-        if self._writing:
+        if self._writing and (callable(write) or not self._merge_writes):
+            await self.flush()  # writes held back go first
             connection = await self._connect()
             try:
                 await self._run(connection, write)
@@ -261,6 +266,8 @@ class Transaction:
     async def commit(self) -> None:
         if self._pending and not self._writing and await self._committed_at_once():
             return
+        if self._pending and self._merge_writes:
+            await self._write_merged()
         await self.flush()
         connection = self._connection
         if connection is not None and connection.in_transaction():
@@ -301,6 +308,34 @@ class Transaction:
             raise
         self._reset()
         return True
+
+    async def _write_merged(self) -> None:
+        """The held-back writes in one statement, when they can be (else they stay held back,
+        for :meth:`flush` to make one at a time)."""
+        writes = [(each.key, each.write) for each in self._pending]
+        if any(callable(write) for _, write in writes):
+            return
+        statement = merged(
+            self._engine.dialect, cast(list[tuple[Key | None, Sequence[Step]]], writes)
+        )
+        if statement is None:
+            return
+        self._pending = []
+        try:
+            driver = await self._driver_of(await self._connect())
+            records, _ = await driver.fetch(statement, statement.values)
+            counts = records[0] if statement.refused else ()
+            for count, refused in zip(counts, statement.refused, strict=True):
+                if count != 1:
+                    raise ConcurrentUpdate(refused)
+        except IntegrityError as error:
+            await self.rollback()
+            if is_duplicate_key(error):
+                raise DuplicateRecord(str(error.orig)) from error
+            raise
+        except BaseException:
+            await self.rollback()
+            raise
 
     async def rollback(self) -> None:
         self._pending.clear()

@@ -137,8 +137,9 @@ async def test_a_version_check_that_finds_the_row_changed_refuses_the_write(
         await connection.execute(INSERT, note("n1", version=2))
     transaction = Transaction(engine)
     stale = {"text": "mine", "version": 2, "key_": "n1", "read_": 1}
+    await transaction.write(("notes", "n1"), [Step(UPDATE, stale, "n1 was changed")])
     with pytest.raises(ConcurrentUpdate, match="n1 was changed"):
-        await transaction.write(("notes", "n1"), [Step(UPDATE, stale, "n1 was changed")])
+        await transaction.commit()  # writes given as steps are made at the latest there
     await transaction.close()
     current = await read_by_execute(engine, "n1")
     assert current is not None
@@ -161,8 +162,9 @@ async def test_a_duplicate_is_an_integrity_error_and_the_transaction_is_over(
         await connection.execute(INSERT, note("n1"))
     transaction = Transaction(engine)
     await transaction.write(("notes", "n2"), [Step(INSERT, note("n2"))])
+    await transaction.write(("notes", "n1"), [Step(INSERT, note("n1"))])
     with pytest.raises(DuplicateRecord, match="duplicate key"):
-        await transaction.write(("notes", "n1"), [Step(INSERT, note("n1"))])
+        await transaction.commit()
     await transaction.close()
     assert await read_by_execute(engine, "n2") is None  # rolled back with the refused write
 

@@ -1,0 +1,206 @@
+"""A unit of work's writes merged into one statement at the commit on PostgreSQL
+(``adapters.sqlalchemy.merged_writes``): what is merged and what is not, and, on a real
+PostgreSQL, that a merged commit stores exactly what one statement at a time would, keeps the
+order of rows inserted together, and refuses all of it on a changed version or a duplicate."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+import sqlalchemy as sa
+from contract.databases import NO_POSTGRES, POSTGRES_URL, postgres_database
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adapters.sqlalchemy import create_engine
+from adapters.sqlalchemy.merged_writes import merged
+from adapters.sqlalchemy.steps import Step
+from adapters.sqlalchemy.transaction import Transaction
+from application.ports import ConcurrentUpdate, DuplicateRecord
+
+pytestmark = pytest.mark.anyio
+
+metadata = sa.MetaData()
+
+
+def versioned(name: str) -> sa.Table:
+    return sa.Table(
+        name,
+        metadata,
+        sa.Column("id", sa.String(40), primary_key=True),
+        sa.Column("text", sa.Text, nullable=False),
+        sa.Column("version", sa.Integer, nullable=False),
+    )
+
+
+notes, tags = versioned("notes"), versioned("tags")
+entries = sa.Table(
+    "entries",
+    metadata,
+    sa.Column("sequence", sa.BigInteger, primary_key=True),
+    sa.Column("note_id", sa.String(40), nullable=False),
+    sa.Column("amount", sa.BigInteger, nullable=False),
+)
+
+
+def update_of(table: sa.Table) -> sa.Update:
+    return sa.update(table).where(
+        table.c.id == sa.bindparam("key_"), table.c.version == sa.bindparam("read_")
+    )
+
+
+NOTE_UPDATE, TAG_UPDATE = update_of(notes), update_of(tags)
+TAG_INSERT, ENTRY_INSERT = tags.insert(), entries.insert()
+DIALECT = postgresql.asyncpg.dialect()  # type: ignore[attr-defined]
+
+
+def note_update(text: str, read: int) -> Step:
+    values = {"text": text, "version": read + 1, "key_": "n1", "read_": read}
+    return Step(NOTE_UPDATE, values, "n1 was changed", mergeable=True)
+
+
+def tag_insert(tag_id: str) -> Step:
+    return Step(TAG_INSERT, {"id": tag_id, "text": "new", "version": 1}, mergeable=True)
+
+
+def entry_inserts(*amounts: int) -> Step:
+    rows = [{"note_id": "n1", "amount": amount} for amount in amounts]
+    return Step(ENTRY_INSERT, rows, mergeable=True)
+
+
+def test_writes_to_tables_of_their_own_become_one_statement_with_a_count_per_version_check() -> (
+    None
+):
+    statement = merged(
+        DIALECT,
+        [
+            (("notes", "n1"), [note_update("mine", 1)]),
+            (("tags", "t1"), [tag_insert("t1")]),
+            (None, [entry_inserts(5, 7)]),
+        ],
+    )
+    assert statement is not None
+    assert statement.sql.startswith("WITH w0 AS (UPDATE notes SET")
+    assert statement.sql.endswith("SELECT (SELECT count(*) FROM w0)")
+    assert "$11" in statement.sql
+    assert "$12" not in statement.sql
+    assert statement.values == ["mine", 2, "n1", 1, "t1", "new", 1, "n1", 5, "n1", 7]
+    assert statement.refused == ["n1 was changed"]
+
+
+@pytest.mark.parametrize(
+    "writes",
+    [
+        pytest.param([(("notes", "n1"), [note_update("mine", 1)])], id="a single statement"),
+        pytest.param(
+            [(None, [entry_inserts(1)]), (None, [entry_inserts(2)])], id="one table twice"
+        ),
+        pytest.param(
+            [(("notes", "n1"), [note_update("a", 1)]), (("notes", "n1"), [tag_insert("t1")])],
+            id="one key twice",
+        ),
+        pytest.param(
+            [
+                (("notes", "n1"), [note_update("a", 1)]),
+                (("tags", "t1"), [Step(sa.delete(tags).where(tags.c.id == "t1"))]),
+            ],
+            id="a step not mergeable",
+        ),
+    ],
+)
+def test_writes_that_could_meet_are_left_to_run_one_at_a_time(
+    writes: list[tuple[tuple[str, str] | None, list[Step]]],
+) -> None:
+    assert merged(DIALECT, writes) is None
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+async def engine(anyio_backend: str) -> AsyncIterator[AsyncEngine]:
+    if POSTGRES_URL is None:
+        pytest.skip(NO_POSTGRES)
+    async with postgres_database() as url:
+        made = create_engine(url, pool_size=2)
+        async with made.begin() as connection:
+            await connection.run_sync(metadata.create_all)
+            await connection.execute(notes.insert(), {"id": "n1", "text": "first", "version": 1})
+        try:
+            yield made
+        finally:
+            await made.dispose()
+
+
+async def stored(engine: AsyncEngine) -> tuple[list[tuple[str, int]], list[str], list[int]]:
+    async with engine.connect() as connection:
+        note_rows = (await connection.execute(sa.select(notes.c.text, notes.c.version))).all()
+        tag_ids = (await connection.scalars(sa.select(tags.c.id).order_by(tags.c.id))).all()
+        amounts = (
+            await connection.scalars(sa.select(entries.c.amount).order_by(entries.c.sequence))
+        ).all()
+    return [(row[0], row[1]) for row in note_rows], list(tag_ids), list(amounts)
+
+
+async def commit_writes(engine: AsyncEngine, *writes: tuple[tuple[str, str] | None, Step]) -> None:
+    transaction = Transaction(engine)
+    try:
+        for key, step in writes:
+            await transaction.write(key, [step])
+        await transaction.commit()
+    finally:
+        await transaction.close()
+
+
+async def test_a_merged_commit_stores_every_write_and_keeps_rows_in_the_order_given(
+    engine: AsyncEngine,
+) -> None:
+    await commit_writes(
+        engine,
+        (("notes", "n1"), note_update("mine", 1)),
+        (("tags", "t1"), tag_insert("t1")),
+        (None, entry_inserts(30, 10, 20)),
+    )
+    assert await stored(engine) == ([("mine", 2)], ["t1"], [30, 10, 20])
+
+
+async def test_a_changed_version_refuses_the_whole_merged_commit(engine: AsyncEngine) -> None:
+    with pytest.raises(ConcurrentUpdate, match="n1 was changed"):
+        await commit_writes(
+            engine,
+            (("tags", "t1"), tag_insert("t1")),
+            (("notes", "n1"), note_update("stale", 7)),
+            (None, entry_inserts(1)),
+        )
+    assert await stored(engine) == ([("first", 1)], [], [])
+
+
+async def test_a_duplicate_refuses_the_whole_merged_commit(engine: AsyncEngine) -> None:
+    await commit_writes(engine, (("tags", "t1"), tag_insert("t1")))
+    with pytest.raises(DuplicateRecord, match="duplicate key"):
+        await commit_writes(
+            engine,
+            (("notes", "n1"), note_update("mine", 1)),
+            (("tags", "t1"), tag_insert("t1")),
+        )
+    assert await stored(engine) == ([("first", 1)], ["t1"], [])
+
+
+async def test_a_read_sees_the_writes_held_back_before_it(engine: AsyncEngine) -> None:
+    transaction = Transaction(engine)
+    try:
+        await transaction.write(("notes", "n1"), [note_update("mine", 1)])
+        await transaction.write(("tags", "t1"), [tag_insert("t1")])
+        text = await transaction.scalar(
+            sa.select(notes.c.text).where(notes.c.id == sa.bindparam("id_")),
+            {"id_": "n1"},
+            key=("notes", "n1"),
+        )
+        assert text == "mine"
+        await transaction.commit()
+    finally:
+        await transaction.close()
+    assert await stored(engine) == ([("mine", 2)], ["t1"], [])
