@@ -206,6 +206,9 @@ class MemoryEventInbox:
         self._rows.insert(event)
         return True
 
+    async def claim(self, event: InboxEvent) -> None:
+        self._rows.insert(event)
+
     async def get(self, event_id: str) -> InboxEvent | None:
         return self._rows.get(event_id)
 

@@ -2,7 +2,7 @@
 
 The statement goes through the same prepared-statement cache, transaction and error translation
 as SQLAlchemy's own asyncpg cursor uses (the adapter connection's), without an execution
-context, a cursor result or the greenlet switches around them: a webhook's five statements
+context, a cursor result or the greenlet switches around them: a webhook's statements
 cost the worker a third of what they cost through ``execute``. SQLAlchemy's connection still
 owns the transaction (commit, rollback, the pool's reset) and sees errors as it would have
 raised them: a duplicate key is an ``IntegrityError``, a lost connection a ``DBAPIError`` with
@@ -45,14 +45,20 @@ class Driver:
         # When prepared statements were last declared stale (SQLAlchemy's dialect keeps it).
         return float(getattr(self._connection.dialect, "_invalidate_schema_cache_asof", 0))
 
+    @property
+    def in_transaction(self) -> bool:
+        """Whether PostgreSQL has begun a transaction on the connection (asyncpg's ``BEGIN``)."""
+        return self._adapted._transaction is not None
+
     async def fetch(
-        self, statement: Compiled | MergedWrites, values: Sequence[Any]
+        self, statement: Compiled | MergedWrites, values: Sequence[Any], *, begin: bool = True
     ) -> tuple[list[Sequence[Any]], int]:
-        """The rows ``statement`` returns and the count of rows it read or changed."""
+        """The rows ``statement`` returns and the count of rows it read or changed. With
+        ``begin`` false, a statement outside a transaction runs on its own (autocommit)."""
         adapted = self._adapted
         try:
             async with adapted._execute_mutex:
-                if adapted._transaction is None:
+                if begin and adapted._transaction is None:
                     await adapted._start_transaction()
                 prepared, _ = await adapted._prepare(statement.sql, self._schema_changed_at)
                 records = await prepared.fetch(*values)

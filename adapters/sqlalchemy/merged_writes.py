@@ -3,12 +3,18 @@
 Each statement is a round trip: the worker sends, waits, wakes; PostgreSQL parses a message,
 binds and executes. A webhook's three writes (the payment, its order, the ledger entries) go
 out instead as one statement of data-modifying CTEs, and the version check of each UPDATE is
-read back from the number of rows it changed::
+made by the statement itself, from the number of rows it changed::
 
     WITH w0 AS (UPDATE payments ... RETURNING 1),
          w1 AS (UPDATE orders ... RETURNING 1),
          w2 AS (INSERT INTO ledger_entries ... VALUES (...), (...))
-    SELECT (SELECT count(*) FROM w0), (SELECT count(*) FROM w1)
+    SELECT 1 / ((SELECT count(*) FROM w0) = 1 AND (SELECT count(*) FROM w1) = 1)::int
+
+A version found changed divides by zero: the statement fails, and with it every part of it.
+So the statement is whole on its own, and a unit of work that wrote nothing before it needs no
+transaction around it (no ``BEGIN``, no ``COMMIT``: two round trips fewer). Plain SQL has no
+other way to fail a statement on a condition; nothing else in a merged statement divides, so
+the error names this check alone (:func:`is_refused`).
 
 Every part of one statement works on the same snapshot and none sees what another changes, so
 only writes that cannot meet are merged: steps their repository marked ``mergeable`` (a row
@@ -27,28 +33,30 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
 
 from .compiled import NotFixed, compiled
 from .steps import Step
 
 _PARAMETER = re.compile(r"\$(\d+)")
+_DIVISION_BY_ZERO = "22012"  # PostgreSQL's SQLSTATE
 
 
 @dataclass(frozen=True, slots=True)
 class MergedWrites:
     sql: str
     values: list[Any]
-    refused: list[str]  # the message of each version check, in the order of the counts
+    refused: list[str]  # the message of each version check
 
 
 def merged(
     dialect: Dialect, writes: Sequence[tuple[Hashable | None, Sequence[Step]]]
 ) -> MergedWrites | None:
     """``writes`` (each its key and steps) as one statement, or ``None`` where they must run one
-    at a time (a step not mergeable, a key written twice, a single statement anyway)."""
+    at a time (no step, a step not mergeable, a key written twice)."""
     steps = [step for _, each in writes for step in each]
     keys = [key for key, _ in writes if key is not None]
-    if len(steps) < 2 or len(set(keys)) != len(keys):
+    if not steps or len(set(keys)) != len(keys):
         return None
     if not all(step.mergeable and step.parameters for step in steps):
         return None
@@ -72,10 +80,15 @@ def merged(
             parts.append(f"w{number} AS ({sql})")
         else:
             parts.append(f"w{number} AS ({sql} RETURNING 1)")
-            counts.append(f"(SELECT count(*) FROM w{number})")
+            counts.append(f"(SELECT count(*) FROM w{number}) = 1")
             refused.append(step.refused)
-    selected = ", ".join(counts) if counts else "1"
-    return MergedWrites(f"WITH {', '.join(parts)} SELECT {selected}", values, refused)
+    checked = f"1 / ({' AND '.join(counts)})::int" if counts else "1"
+    return MergedWrites(f"WITH {', '.join(parts)} SELECT {checked}", values, refused)
+
+
+def is_refused(error: DBAPIError) -> bool:
+    """Whether ``error`` is a merged statement's version check failing (division by zero)."""
+    return getattr(error.orig, "sqlstate", None) == _DIVISION_BY_ZERO
 
 
 def _renumbered(sql: str, offset: int) -> str:

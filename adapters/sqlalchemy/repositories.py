@@ -255,7 +255,8 @@ class SqlPaymentRepository(_Versioned):
         return found[0] if found else None
 
     async def by_intent_id(self, payment_intent_id: str) -> Payment | None:
-        found = await self._select(_BY_INTENT, parameters={"intent_": payment_intent_id})
+        query = _BY_INTENT_LOCKED if self._tx.holds_locks else _BY_INTENT
+        found = await self._select(query, parameters={"intent_": payment_intent_id})
         return found[0] if found else None
 
     async def latest_for_order(self, store_id: str, order_id: str) -> Payment | None:
@@ -403,7 +404,8 @@ _LATEST_FOR_ORDER = (
 )
 
 # A webhook's payment comes with its order, which the event changes too: one round trip fewer.
-# Only the payment is locked; the order's save is checked by its version.
+# Inside a transaction that will hold the lock, the payment is locked (concurrent events for it
+# queue instead of failing their version checks); the order's save is checked by its version.
 _BY_INTENT = (
     sa.select(payments, *[column.label(f"order__{column.name}") for column in orders.c])
     .select_from(
@@ -413,8 +415,8 @@ _BY_INTENT = (
         )
     )
     .where(payments.c.payment_intent_id == sa.bindparam("intent_"))
-    .with_for_update(of=payments)
 )
+_BY_INTENT_LOCKED = _BY_INTENT.with_for_update(of=payments)
 
 
 def _child_rows(payment: Payment) -> tuple[tuple[sa.Table, list[mapping.Values]], ...]:
@@ -570,6 +572,10 @@ class SqlEventInbox(_Versioned):
         # A concurrent claim of the same id fails at the commit, on the primary key.
         await self._insert(event.event_id, mapping.event_values(event))
         return True
+
+    async def claim(self, event: InboxEvent) -> None:
+        # The primary key refuses a known id when the insert is made, at the latest the commit.
+        await self._insert(event.event_id, mapping.event_values(event))
 
     async def _claim(self, event: InboxEvent) -> bool:
         """Insert unless the id is known, in one statement: a concurrent claim of the same id

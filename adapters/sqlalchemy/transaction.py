@@ -12,6 +12,14 @@ can both be writing, each sees its own writes, and neither blocks the other befo
 Reads before that run in a deferred transaction, a consistent snapshot; the versions checked by
 the writes make up for the snapshot being older than the write transaction. The writers of one
 process queue for that transaction on an in-process lock (``engine.write_lock``).
+
+On PostgreSQL (asyncpg), reads made before the first write run outside a transaction, one
+statement each: at READ COMMITTED every statement of a transaction takes a snapshot of its own
+anyway, so a transaction around them would add a ``BEGIN`` and nothing else. A row lock asked
+for then would end with its statement, so none is asked for (:attr:`Transaction.holds_locks`);
+the versions the writes check keep what was read from being overwritten. Writes held back to
+the commit go out as one statement that fails whole on a changed version
+(:mod:`.merged_writes`): a unit of work that only read before them commits in one statement.
 """
 
 from __future__ import annotations
@@ -22,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from application.ports import ConcurrentUpdate, DuplicateRecord
@@ -31,7 +39,7 @@ from .asyncpg_direct import Driver
 from .compiled import Compiled, NotFixed, compiled
 from .engine import BUSY_TIMEOUT_MS, begin_immediately, write_lock
 from .integrity import is_duplicate_key
-from .merged_writes import merged
+from .merged_writes import is_refused, merged
 from .sqlite_commit import commit_at_once, compile_steps
 from .steps import Parameters, Step, run_steps
 
@@ -115,13 +123,15 @@ class Transaction:
         A statement given its parameters apart is one built once: on asyncpg it runs on the
         driver, compiled once."""
         connection = await self.reading(key, tables=tables)
-        return await self._rows_on(connection, statement, parameters)
+        return await self._rows_on(connection, statement, parameters, begin=False)
 
     async def _rows_on(
         self,
         connection: AsyncConnection,
         statement: sa.Executable,
         parameters: Mapping[str, Any] | None,
+        *,
+        begin: bool = True,
     ) -> Sequence[Row]:
         if self._direct and parameters is not None:
             try:
@@ -130,7 +140,7 @@ class Transaction:
                 pass
             else:
                 driver = await self._driver_of(connection)
-                records, _ = await driver.fetch(prepared, prepared.values(parameters))
+                records, _ = await driver.fetch(prepared, prepared.values(parameters), begin=begin)
                 return [prepared.row(record) for record in records]
         return (await connection.execute(statement, parameters)).mappings().all()
 
@@ -159,6 +169,17 @@ class Transaction:
             self.versions[key] = version
             if row is not None:
                 self.rows[key] = row
+
+    @property
+    def holds_locks(self) -> bool:
+        """Whether a row a read locks (``FOR UPDATE``) stays locked until the commit: not on
+        PostgreSQL before the first write, where each read is a statement of its own."""
+        if not self._direct:
+            return True
+        if self._driver is not None:
+            return self._driver.in_transaction
+        # Only SQLAlchemy's own statements ran: their first one began the transaction.
+        return self._connection is not None and self._connection.in_transaction()
 
     @property
     def defers_writes(self) -> bool:
@@ -323,15 +344,17 @@ class Transaction:
         self._pending = []
         try:
             driver = await self._driver_of(await self._connect())
-            records, _ = await driver.fetch(statement, statement.values)
-            counts = records[0] if statement.refused else ()
-            for count, refused in zip(counts, statement.refused, strict=True):
-                if count != 1:
-                    raise ConcurrentUpdate(refused)
+            # Whole on its own: inside the transaction if one was begun, else by itself.
+            await driver.fetch(statement, statement.values, begin=False)
         except IntegrityError as error:
             await self.rollback()
             if is_duplicate_key(error):
                 raise DuplicateRecord(str(error.orig)) from error
+            raise
+        except DBAPIError as error:
+            await self.rollback()
+            if is_refused(error):
+                raise ConcurrentUpdate("; ".join(statement.refused)) from error
             raise
         except BaseException:
             await self.rollback()

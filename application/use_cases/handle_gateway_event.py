@@ -1,7 +1,10 @@
 """Apply one webhook from the gateway: verified, stored once, applied once, never lost.
 
-The event is stored in the inbox with its id unique and applied in the same transaction, with the
-payment it touches locked. A duplicate is acknowledged and changes nothing. If applying fails,
+The event is stored in the inbox with its id unique and applied in the same transaction. Most
+deliveries are first deliveries, so the first attempt takes the event to be new and lets the
+commit claim it; when the commit finds it known (or anything else goes wrong), the careful way
+follows: claim first, then apply, with the payment it touches locked. A duplicate is
+acknowledged and changes nothing. If applying fails,
 everything rolls back, the event is kept as failed with its attempt count and error (so
 reconciliation retries it even if the gateway gives up), and the error propagates so the gateway
 is told to send it again.
@@ -29,6 +32,7 @@ from application.gateway import (
 from application.payments import save_payment
 from application.ports import (
     Clock,
+    ConcurrentUpdate,
     DeliveryOutcome,
     DuplicateRecord,
     InboxEvent,
@@ -40,6 +44,7 @@ from application.ports import (
 )
 from application.transactions import retrying
 from application.use_cases.list_payment_methods import saved_method
+from domain.errors import DomainError
 from domain.payment import Payment
 from domain.payout import PayoutReport
 from domain.store import Store
@@ -108,6 +113,10 @@ class HandleGatewayEvent:
 
     async def apply(self, event: GatewayEvent, payload: bytes, *, connect: bool) -> EventOutcome:
         try:
+            try:
+                return await self._apply_new(event, payload, connect)
+            except (DuplicateRecord, ConcurrentUpdate, DomainError):
+                pass  # known, changed meanwhile, or failing: the careful way tells which
             # Concurrent deliveries of one event race to claim it in the inbox: the losers run
             # again, find it claimed and acknowledge it as a duplicate.
             return await retrying(
@@ -116,6 +125,16 @@ class HandleGatewayEvent:
         except Exception as error:
             await self._record_failure(event, payload, connect, error)
             raise
+
+    async def _apply_new(self, event: GatewayEvent, payload: bytes, connect: bool) -> EventOutcome:
+        """The event applied as a first delivery, claimed by the commit (on PostgreSQL, a unit
+        of work that reads and then commits in one statement)."""
+        outcome = EventOutcome.APPLIED if acts_on(event) else EventOutcome.IGNORED
+        async with self._uow_factory() as uow:
+            await uow.inbox.claim(self._handled(event, payload, connect, outcome))
+            await self._apply(uow, event)
+            await uow.commit()
+        return outcome
 
     async def _apply_once(self, event: GatewayEvent, payload: bytes, connect: bool) -> EventOutcome:
         outcome = EventOutcome.APPLIED if acts_on(event) else EventOutcome.IGNORED

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from application.ports import InboxEvent, InboxStatus, UnitOfWorkFactory
+from application.ports import DuplicateRecord, InboxEvent, InboxStatus, UnitOfWorkFactory
 
-from .builders import an_event, at, given, state
+from .builders import a_store, an_event, at, given, state
 
 pytestmark = pytest.mark.anyio
 
@@ -132,3 +132,56 @@ async def test_failed_events_are_counted(uow_factory: UnitOfWorkFactory) -> None
         recovered.status = InboxStatus.PROCESSED
         await uow.inbox.save(recovered)
         assert await uow.inbox.count_failed() == 1
+
+
+async def test_a_claimed_event_is_stored_by_the_commit(uow_factory: UnitOfWorkFactory) -> None:
+    event = an_event(status=InboxStatus.PROCESSED)
+
+    async with uow_factory() as uow:
+        await uow.inbox.claim(event)
+        await uow.commit()
+    async with uow_factory() as uow:
+        loaded = await uow.inbox.get("evt_1")
+
+    assert loaded is not None
+    assert state(loaded) == state(event)
+
+
+async def test_claiming_a_known_event_fails_the_unit_of_work_and_stores_none_of_it(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    await given(uow_factory, an_event(payload=b"first"))
+
+    async def claim_with_others() -> None:
+        async with uow_factory() as uow:
+            await uow.stores.add(a_store())
+            await uow.inbox.claim(an_event("evt_2"))
+            await uow.inbox.claim(an_event(payload=b"second", minute=5))
+            await uow.commit()
+
+    with pytest.raises(DuplicateRecord):
+        await claim_with_others()
+    async with uow_factory() as uow:
+        loaded = await uow.inbox.get("evt_1")
+        other = await uow.inbox.get("evt_2")
+        store = await uow.stores.get("store_a")
+
+    assert loaded is not None
+    assert (loaded.payload, loaded.received_at) == (b"first", at(0))
+    assert (other, store) == (None, None)
+
+
+async def test_of_two_claims_of_one_new_event_the_first_commit_wins(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    async with uow_factory() as first, uow_factory() as second:
+        await first.inbox.claim(an_event(payload=b"first"))
+        await second.inbox.claim(an_event(payload=b"second"))
+        await first.commit()
+        with pytest.raises(DuplicateRecord):
+            await second.commit()
+    async with uow_factory() as uow:
+        loaded = await uow.inbox.get("evt_1")
+
+    assert loaded is not None
+    assert loaded.payload == b"first"

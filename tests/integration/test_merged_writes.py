@@ -5,7 +5,9 @@ order of rows inserted together, and refuses all of it on a changed version or a
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -69,9 +71,7 @@ def entry_inserts(*amounts: int) -> Step:
     return Step(ENTRY_INSERT, rows, mergeable=True)
 
 
-def test_writes_to_tables_of_their_own_become_one_statement_with_a_count_per_version_check() -> (
-    None
-):
+def test_writes_to_tables_of_their_own_become_one_statement_that_checks_each_version() -> None:
     statement = merged(
         DIALECT,
         [
@@ -82,17 +82,30 @@ def test_writes_to_tables_of_their_own_become_one_statement_with_a_count_per_ver
     )
     assert statement is not None
     assert statement.sql.startswith("WITH w0 AS (UPDATE notes SET")
-    assert statement.sql.endswith("SELECT (SELECT count(*) FROM w0)")
+    assert statement.sql.endswith("SELECT 1 / ((SELECT count(*) FROM w0) = 1)::int")
     assert "$11" in statement.sql
     assert "$12" not in statement.sql
     assert statement.values == ["mine", 2, "n1", 1, "t1", "new", 1, "n1", 5, "n1", 7]
     assert statement.refused == ["n1 was changed"]
 
 
+def test_a_single_write_is_one_statement_that_checks_its_version_too() -> None:
+    statement = merged(DIALECT, [(("notes", "n1"), [note_update("mine", 1)])])
+    assert statement is not None
+    assert statement.sql.endswith("SELECT 1 / ((SELECT count(*) FROM w0) = 1)::int")
+
+
+def test_inserts_alone_check_nothing() -> None:
+    statement = merged(DIALECT, [(("tags", "t1"), [tag_insert("t1")])])
+    assert statement is not None
+    assert statement.sql.endswith(") SELECT 1")
+    assert statement.refused == []
+
+
 @pytest.mark.parametrize(
     "writes",
     [
-        pytest.param([(("notes", "n1"), [note_update("mine", 1)])], id="a single statement"),
+        pytest.param([], id="nothing"),
         pytest.param(
             [(None, [entry_inserts(1)]), (None, [entry_inserts(2)])], id="one table twice"
         ),
@@ -204,3 +217,80 @@ async def test_a_read_sees_the_writes_held_back_before_it(engine: AsyncEngine) -
     finally:
         await transaction.close()
     assert await stored(engine) == ([("mine", 2)], ["t1"], [])
+
+
+class SentStatements:
+    """The statements asyncpg sends as plain queries on the engine's connections: ``BEGIN``,
+    ``COMMIT`` and ``ROLLBACK`` among them (prepared statements are not logged)."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.queries: list[str] = []
+        sa.event.listen(engine.sync_engine, "checkout", self._on_checkout)
+
+    def _on_checkout(self, dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        dbapi_connection._connection.add_query_logger(self._logged)
+
+    def _logged(self, record: Any) -> None:
+        self.queries.append(record.query.split()[0].upper())
+
+    async def transaction_control(self) -> list[str]:
+        await asyncio.sleep(0)  # asyncpg calls its loggers soon after, not at once
+        found = [query.rstrip(";") for query in self.queries]
+        return [query for query in found if query in {"BEGIN", "COMMIT", "ROLLBACK"}]
+
+
+READ_NOTE = sa.select(notes.c.text, notes.c.version).where(notes.c.id == sa.bindparam("id_"))
+
+
+async def test_reads_then_merged_writes_commit_in_one_statement_without_a_transaction(
+    engine: AsyncEngine,
+) -> None:
+    sent = SentStatements(engine)
+    transaction = Transaction(engine)
+    try:
+        rows = await transaction.fetch(READ_NOTE, {"id_": "n1"}, key=("notes", "n1"))
+        assert rows[0]["text"] == "first"
+        assert not transaction.holds_locks  # the read was a statement of its own
+        await transaction.write(("notes", "n1"), [note_update("mine", 1)])
+        await transaction.write(("tags", "t1"), [tag_insert("t1")])
+        await transaction.commit()
+    finally:
+        await transaction.close()
+    assert await sent.transaction_control() == []
+    assert await stored(engine) == ([("mine", 2)], ["t1"], [])
+
+
+async def test_a_write_made_at_once_begins_the_transaction_that_later_reads_and_locks_stay_in(
+    engine: AsyncEngine,
+) -> None:
+    sent = SentStatements(engine)
+    transaction = Transaction(engine)
+    try:
+        await transaction.write_returning(
+            ("tags", "t2"), TAG_INSERT.returning(tags.c.id), {"id": "t2", "text": "x", "version": 1}
+        )
+        assert transaction.holds_locks
+        await transaction.fetch(READ_NOTE, {"id_": "n1"}, key=("notes", "n1"))
+        await transaction.write(("notes", "n1"), [note_update("mine", 1)])
+        await transaction.commit()
+    finally:
+        await transaction.close()
+    assert await sent.transaction_control() == ["BEGIN", "COMMIT"]
+    assert await stored(engine) == ([("mine", 2)], ["t2"], [])
+
+
+async def test_a_changed_version_inside_a_transaction_rolls_back_what_was_written_before(
+    engine: AsyncEngine,
+) -> None:
+    transaction = Transaction(engine)
+    try:
+        await transaction.write_returning(
+            ("tags", "t2"), TAG_INSERT.returning(tags.c.id), {"id": "t2", "text": "x", "version": 1}
+        )
+        await transaction.write(("notes", "n1"), [note_update("stale", 7)])
+        await transaction.write(None, [entry_inserts(1)])
+        with pytest.raises(ConcurrentUpdate, match="n1 was changed"):
+            await transaction.commit()
+    finally:
+        await transaction.close()
+    assert await stored(engine) == ([("first", 1)], [], [])
