@@ -99,9 +99,9 @@ async def test_past_its_size_a_unit_of_work_waits_for_a_connection(database_url:
         await engine.dispose()
 
 
-def test_the_pool_size_is_ten_on_postgresql_and_two_on_sqlite_unless_set() -> None:
+def test_the_pool_size_is_four_on_postgresql_and_two_on_sqlite_unless_set() -> None:
     postgresql = {"STOREPAY_DATABASE_URL": "postgresql+asyncpg://storepay@db.example/storepay"}
-    assert load_settings(postgresql).database_pool_size == 10
+    assert load_settings(postgresql).database_pool_size == 4
     assert load_settings({}).database_pool_size == 2
     assert load_settings({"STOREPAY_DATABASE_POOL_SIZE": "32"}).database_pool_size == 32
     sized = {**postgresql, "STOREPAY_DATABASE_POOL_SIZE": "4"}
