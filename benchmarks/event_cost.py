@@ -28,6 +28,7 @@ from typing import Any
 
 from sqlalchemy import event
 
+from adapters.sqlalchemy.asyncpg_direct import Driver
 from benchmarks.run import (
     STOREPAY_PORT,
     STRIPE_PORT,
@@ -69,7 +70,15 @@ async def measure(
     statements: collections.Counter[str] = collections.Counter()
 
     def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements[" ".join(statement.split()[:3])[:60]] += 1
+        statements[_kind(statement)] += 1
+
+    def count_plain(record: Any) -> None:  # asyncpg's own BEGIN, COMMIT and ROLLBACK
+        statements[_kind(record.query)] += 1
+
+    def log_plain(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        raw = getattr(dbapi_connection, "_connection", None)
+        if hasattr(raw, "add_query_logger"):
+            raw.add_query_logger(count_plain)
 
     try:
         engine = service.adapters.engine()
@@ -81,6 +90,8 @@ async def measure(
         measured = deliveries[warm_up:]
         queue = collections.deque(measured)
         event.listen(engine.sync_engine, "before_cursor_execute", count)
+        event.listen(engine.sync_engine, "checkout", log_plain)
+        counted = _DirectStatementCount(statements)
 
         async def worker() -> None:
             while queue:
@@ -97,6 +108,9 @@ async def measure(
             profiler.dump_stats(profile)  # type: ignore[arg-type]
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
         event.remove(engine.sync_engine, "before_cursor_execute", count)
+        event.remove(engine.sync_engine, "checkout", log_plain)
+        counted.close()
+        await asyncio.sleep(0)  # asyncpg calls its query loggers soon after, not at once
     finally:
         await close_service(service)
     events_measured = len(measured)
@@ -108,6 +122,32 @@ async def measure(
             kind: round(number / events_measured, 2) for kind, number in statements.most_common()
         },
     }
+
+
+def _kind(statement: str) -> str:
+    return " ".join(statement.split()[:3])[:60]
+
+
+class _DirectStatementCount:
+    """Counts the statements run straight on asyncpg (:mod:`adapters.sqlalchemy.asyncpg_direct`),
+    which SQLAlchemy's cursor events do not see, until closed."""
+
+    def __init__(self, statements: collections.Counter[str]) -> None:
+        self._originals = Driver.fetch, Driver.execute_many
+        fetch, execute_many = self._originals
+
+        async def counted_fetch(driver: Driver, statement: Any, *args: Any, **kwargs: Any) -> Any:
+            statements[_kind(statement.sql)] += 1
+            return await fetch(driver, statement, *args, **kwargs)
+
+        async def counted_many(driver: Driver, statement: Any, rows: Any) -> None:
+            statements[_kind(statement.sql)] += 1
+            await execute_many(driver, statement, rows)
+
+        Driver.fetch, Driver.execute_many = counted_fetch, counted_many  # type: ignore[method-assign]
+
+    def close(self) -> None:
+        Driver.fetch, Driver.execute_many = self._originals  # type: ignore[method-assign]
 
 
 async def _open(engine: Any) -> list[str]:
