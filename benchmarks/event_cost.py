@@ -76,7 +76,7 @@ async def measure(
         statements[_kind(record.query)] += 1
 
     def log_plain(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
-        raw = getattr(dbapi_connection, "_connection", None)
+        raw: Any = getattr(dbapi_connection, "_connection", None)
         if hasattr(raw, "add_query_logger"):
             raw.add_query_logger(count_plain)
 
@@ -144,7 +144,7 @@ class _DirectStatementCount:
             statements[_kind(statement.sql)] += 1
             await execute_many(driver, statement, rows)
 
-        Driver.fetch, Driver.execute_many = counted_fetch, counted_many  # type: ignore[method-assign]
+        Driver.fetch, Driver.execute_many = counted_fetch, counted_many  # type: ignore[method-assign,assignment]
 
     def close(self) -> None:
         Driver.fetch, Driver.execute_many = self._originals  # type: ignore[method-assign]
