@@ -564,20 +564,19 @@ class SqlEventInbox(_Versioned):
     async def add(self, event: InboxEvent) -> bool:
         key = self._key(event.event_id)
         if not self._tx.defers_writes:
-            return await self._claim(event)
+            return await self._insert_unless_known(event)
         if self._tx.has_pending(key):
             return False
         if await self._tx.scalar(self._version_of, {"key_": event.event_id}, key=key) is not None:
             return False
-        # A concurrent claim of the same id fails at the commit, on the primary key.
-        await self._insert(event.event_id, mapping.event_values(event))
+        await self.claim(event)  # a concurrent claim of the same id fails at the commit
         return True
 
     async def claim(self, event: InboxEvent) -> None:
         # The primary key refuses a known id when the insert is made, at the latest the commit.
         await self._insert(event.event_id, mapping.event_values(event))
 
-    async def _claim(self, event: InboxEvent) -> bool:
+    async def _insert_unless_known(self, event: InboxEvent) -> bool:
         """Insert unless the id is known, in one statement: a concurrent claim of the same id
         waits for this transaction and then finds the id known (or claims it, after a
         rollback)."""

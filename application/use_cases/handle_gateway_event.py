@@ -75,6 +75,11 @@ def acts_on(event: GatewayEvent) -> bool:
     return isinstance(event, _ACTED_ON)
 
 
+def _outcome_of(event: GatewayEvent) -> EventOutcome:
+    """What handling a new delivery of ``event`` comes to, once applied."""
+    return EventOutcome.APPLIED if acts_on(event) else EventOutcome.IGNORED
+
+
 class HandleGatewayEvent:
     def __init__(
         self,
@@ -129,7 +134,7 @@ class HandleGatewayEvent:
     async def _apply_new(self, event: GatewayEvent, payload: bytes, connect: bool) -> EventOutcome:
         """The event applied as a first delivery, claimed by the commit (on PostgreSQL, a unit
         of work that reads and then commits in one statement)."""
-        outcome = EventOutcome.APPLIED if acts_on(event) else EventOutcome.IGNORED
+        outcome = _outcome_of(event)
         async with self._uow_factory() as uow:
             await uow.inbox.claim(self._handled(event, payload, connect, outcome))
             await self._apply(uow, event)
@@ -137,7 +142,7 @@ class HandleGatewayEvent:
         return outcome
 
     async def _apply_once(self, event: GatewayEvent, payload: bytes, connect: bool) -> EventOutcome:
-        outcome = EventOutcome.APPLIED if acts_on(event) else EventOutcome.IGNORED
+        outcome = _outcome_of(event)
         async with self._uow_factory() as uow:
             # The event goes into the inbox as handled: the claim and the record of its
             # handling are one write, and a failure below rolls both back.

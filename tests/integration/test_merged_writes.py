@@ -242,6 +242,12 @@ class SentStatements:
 READ_NOTE = sa.select(notes.c.text, notes.c.version).where(notes.c.id == sa.bindparam("id_"))
 
 
+async def insert_tag_at_once(transaction: Transaction, tag_id: str) -> None:
+    """A write made now, not held back (one with ``RETURNING``)."""
+    row = {"id": tag_id, "text": "x", "version": 1}
+    await transaction.write_returning(("tags", tag_id), TAG_INSERT.returning(tags.c.id), row)
+
+
 async def test_reads_then_merged_writes_commit_in_one_statement_without_a_transaction(
     engine: AsyncEngine,
 ) -> None:
@@ -266,9 +272,7 @@ async def test_a_write_made_at_once_begins_the_transaction_that_later_reads_and_
     sent = SentStatements(engine)
     transaction = Transaction(engine)
     try:
-        await transaction.write_returning(
-            ("tags", "t2"), TAG_INSERT.returning(tags.c.id), {"id": "t2", "text": "x", "version": 1}
-        )
+        await insert_tag_at_once(transaction, "t2")
         assert transaction.holds_locks
         await transaction.fetch(READ_NOTE, {"id_": "n1"}, key=("notes", "n1"))
         await transaction.write(("notes", "n1"), [note_update("mine", 1)])
@@ -284,9 +288,7 @@ async def test_a_changed_version_inside_a_transaction_rolls_back_what_was_writte
 ) -> None:
     transaction = Transaction(engine)
     try:
-        await transaction.write_returning(
-            ("tags", "t2"), TAG_INSERT.returning(tags.c.id), {"id": "t2", "text": "x", "version": 1}
-        )
+        await insert_tag_at_once(transaction, "t2")
         await transaction.write(("notes", "n1"), [note_update("stale", 7)])
         await transaction.write(None, [entry_inserts(1)])
         with pytest.raises(ConcurrentUpdate, match="n1 was changed"):
