@@ -136,6 +136,16 @@ async def migrated_postgres() -> AsyncIterator[SqlUnitOfWorkFactory]:
         yield factory
 
 
+async def new_postgres_database() -> str:
+    """The URL of a new PostgreSQL database with the newest schema, for a caller that cannot
+    hold a context open (a module that builds its app at collection); dropped, with the rest of
+    this session's databases, when the session ends."""
+    template = await _the_postgres_template()
+    name = f"{_PREFIX}{uuid.uuid4().hex[:16]}"
+    await _run_on_server(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    return _url_of(name)
+
+
 async def _the_postgres_template() -> str:
     """The session's migrated database, made on first use; nobody stays connected to it, as
     copying requires."""

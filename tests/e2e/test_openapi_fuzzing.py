@@ -1,9 +1,8 @@
-"""schemathesis over ``/schema/openapi.json``: whatever it sends, storepay never answers 5xx, and
-every answer is one the schema documents (status, media type, body shape)."""
+"""schemathesis over ``/schema/openapi.json`` on SQLite (``fuzzing`` says what each answer must
+be); ``test_openapi_fuzzing_postgresql`` does the same on PostgreSQL."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 import tempfile
 from collections.abc import Iterator
@@ -11,65 +10,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import schemathesis
-from hypothesis import HealthCheck, settings
 from litestar.routes import HTTPRoute
-from schemathesis import checks
 
-from application.use_cases.create_store import NewStore
-from entrypoints.http.app import create_app
-
-from .conftest import ADMIN_TOKEN, API, service_for
-
-# Pages (HTML) refuse in HTML; everything else refuses with a problem document.
-PAGE_PREFIXES = ("/checkout/", "/onboarding/", "/simulator/onboarding/")
-
-
-def errors_are_problem_documents(_ctx: Any, response: Any, case: Any) -> bool | None:
-    """Every 4xx and 5xx is ``application/problem+json``, or ``text/html`` from a page."""
-    if response.status_code < 400:
-        return None
-    content_type = (response.headers.get("content-type") or [""])[0]
-    # A method no route has is refused by the router, before any page: a problem document.
-    page = case.path.startswith(PAGE_PREFIXES) and response.status_code != 405
-    expected = "text/html" if page else "application/problem+json"
-    assert content_type.startswith(expected), (
-        f"{case.method} {case.formatted_path} answered {response.status_code} as "
-        f"{content_type!r}, not {expected}"
-    )
-    return None
-
-
-CHECKS = [
-    checks.not_a_server_error,
-    checks.status_code_conformance,
-    checks.content_type_conformance,
-    checks.response_schema_conformance,
-    errors_are_problem_documents,
-]
-
+from .conftest import API
+from .fuzzing import CHECKS, FUZZING, Fuzzed
 
 # schemathesis parametrizes at collection, so the app exists before any fixture: on a SQLite
 # file in a directory removed when the module's tests are done.
 _scratch = tempfile.TemporaryDirectory(prefix="storepay-fuzz-")
-_service = service_for(Path(_scratch.name) / "storepay.sqlite3", STOREPAY_RATE_LIMIT_PER_MINUTE="0")
-
-
-async def _open_store() -> str:
-    created = await _service.use_cases().create_store(
-        NewStore(name="Fuzzed store", business_email="owner@fuzz.example")
-    )
-    await _service.adapters.engine().dispose()
-    return created.api_key
-
-
-STORE_KEY = asyncio.run(_open_store())
-app = create_app(_service)
-schema = schemathesis.openapi.from_asgi("/schema/openapi.json", app)
-
-
-def _token_for(path: str) -> str:
-    return STORE_KEY if path.startswith(f"{API}/store/") else ADMIN_TOKEN
+fuzzed = Fuzzed(f"sqlite+aiosqlite:///{Path(_scratch.name) / 'storepay.sqlite3'}")
+app = fuzzed.app
+schema = fuzzed.schema()
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -79,16 +30,9 @@ def _remove_scratch() -> Iterator[None]:
 
 
 @schema.parametrize()
-@settings(
-    max_examples=15,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-)
+@FUZZING
 def test_every_answer_is_documented_and_none_is_a_server_error(case: Any) -> None:
-    case.call_and_validate(
-        headers={"Authorization": f"Bearer {_token_for(case.path)}"},
-        checks=CHECKS,
-    )
+    case.call_and_validate(headers=fuzzed.headers_for(case.path), checks=CHECKS)
 
 
 # Routes left out of the schema on purpose: the schema itself, its UI, static files, metrics, and
