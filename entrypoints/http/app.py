@@ -18,7 +18,7 @@ from litestar.openapi.plugins import ScalarRenderPlugin
 from adapters.sqlalchemy.leases import exclusively
 from application.use_cases.catalogue import UseCases
 from entrypoints.container import Service, build_service, close_service
-from entrypoints.http.access_log import access_log
+from entrypoints.http.access_log import observe_answers
 from entrypoints.http.auth import SECURITY_COMPONENTS
 from entrypoints.http.controllers.admin import AdminController
 from entrypoints.http.controllers.checkout_pages import CheckoutPagesController
@@ -88,7 +88,7 @@ def create_app(service: Service | None = None) -> Litestar:
         route_handlers=[AdminController, storefront, store_router],
     )
     simulator = [SimulatorController] if settings.gateway is GatewayKind.SIMULATED else []
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             api,
             OperationsController,
@@ -110,7 +110,6 @@ def create_app(service: Service | None = None) -> Litestar:
         cors_config=CORSConfig(allow_origins=list(settings.cors_origins))
         if settings.cors_origins
         else None,
-        middleware=[access_log],
         openapi_config=OpenAPIConfig(
             title="storepay",
             version=VERSION,
@@ -122,3 +121,5 @@ def create_app(service: Service | None = None) -> Litestar:
         state=State({"service": service}),
         signature_types=[UseCases, Service],
     )
+    observe_answers(app)
+    return app
