@@ -11,7 +11,6 @@ from litestar import Litestar, Router
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 
@@ -31,6 +30,7 @@ from entrypoints.http.controllers.store import store_router
 from entrypoints.http.controllers.storefront import StorefrontController
 from entrypoints.http.controllers.webhooks import WebhooksController
 from entrypoints.http.problems import EXCEPTION_HANDLERS
+from entrypoints.http.rate_limit import storefront_limit
 from entrypoints.http.strict_bodies import decode_strictly
 from entrypoints.reconciler import reconciling
 from entrypoints.settings import GatewayKind, load_settings
@@ -67,11 +67,8 @@ def create_app(service: Service | None = None) -> Litestar:
         finally:
             await close_service(service)
 
-    storefront_middleware = []
-    if settings.rate_limit_per_minute:
-        storefront_middleware.append(
-            RateLimitConfig(rate_limit=("minute", settings.rate_limit_per_minute)).middleware
-        )
+    limit = storefront_limit(settings)  # per worker, or shared through Redis
+    storefront_middleware = limit.middleware
     # Public storefront routes get their own router: the per-address rate limit is theirs alone.
     storefront = Router(
         path="/",
@@ -105,7 +102,8 @@ def create_app(service: Service | None = None) -> Litestar:
         },
         exception_handlers=EXCEPTION_HANDLERS,
         before_request=decode_strictly,
-        lifespan=[lifespan],
+        lifespan=[lifespan, limit.lifespan],
+        stores=limit.stores,
         request_max_body_size=MAX_BODY_BYTES,
         cors_config=CORSConfig(allow_origins=list(settings.cors_origins))
         if settings.cors_origins
