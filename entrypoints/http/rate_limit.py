@@ -81,7 +81,10 @@ class SharedCounters(RedisStore):
         return int(count), int(seconds_left)
 
     async def ping(self) -> bool:
-        return bool(await self._redis.ping())
+        try:
+            return bool(await self._redis.ping())
+        except (RedisError, OSError):
+            return False
 
 
 class SharedRateLimitMiddleware(RateLimitMiddleware):
@@ -166,6 +169,14 @@ async def _closing(shared: SharedCounters | None) -> AsyncIterator[None]:
     finally:
         if shared is not None:
             await shared.__aexit__(None, None, None)
+
+
+async def redis_answers(app: Litestar) -> bool | None:
+    """Whether the Redis the rate limit counts in answers; ``None`` when it counts in memory."""
+    store = app.stores.get(STORE)
+    if not isinstance(store, SharedCounters):
+        return None
+    return await store.ping()
 
 
 def storefront_limit(settings: Settings) -> StorefrontLimit:

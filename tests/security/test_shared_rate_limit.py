@@ -142,3 +142,18 @@ def test_a_redis_url_is_never_shown_it_may_hold_a_password() -> None:
 def test_a_redis_namespace_out_of_its_alphabet_is_refused(namespace: str) -> None:
     with pytest.raises(SettingsError, match="STOREPAY_REDIS_NAMESPACE"):
         load_settings({"STOREPAY_REDIS_NAMESPACE": namespace})
+
+
+def test_ready_says_whether_redis_answers_and_stays_ready_without_it(
+    tmp_path: Path, redis_namespace: tuple[str, str]
+) -> None:
+    url, namespace = redis_namespace
+    with clients(tmp_path, 1, STOREPAY_REDIS_URL=url, STOREPAY_REDIS_NAMESPACE=namespace) as (app,):
+        assert app.get("/ready").json() == {"status": "ready", "redis": "ok"}
+    down = f"redis://127.0.0.1:{_closed_port()}/0"
+    with clients(tmp_path, 1, STOREPAY_REDIS_URL=down) as (app,):
+        answer = app.get("/ready")
+        assert answer.status_code == 200
+        assert answer.json() == {"status": "ready", "redis": "unreachable"}
+    with clients(tmp_path, 1) as (app,):
+        assert app.get("/ready").json() == {"status": "ready"}
