@@ -18,6 +18,7 @@ import pytest
 from e2e.conftest import ADMIN, API, service_for
 from e2e.shopping import signed
 from litestar import Litestar
+from litestar.exceptions import LitestarException
 from litestar.testing import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -210,3 +211,38 @@ def test_a_webhook_event_type_storepay_does_not_know_is_counted_as_other(
         dict(labels)["type"] for name, labels in samples if name == "storepay_webhook_events_total"
     }
     assert types == {"other"}
+
+
+def test_an_answer_the_connection_could_not_carry_is_logged_as_499(
+    client: TestClient[Any], log_lines: io.StringIO
+) -> None:
+    app = client.app
+    assert isinstance(app, Litestar)
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": "/health",
+        "raw_path": b"/health",
+        "root_path": "",
+        "query_string": b"",
+        "headers": [(b"host", b"testserver")],
+        "client": ("198.51.100.8", 50001),
+        "server": ("testserver", 80),
+        "state": {},
+    }
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(_message: Any) -> None:
+        raise ConnectionResetError("the peer is gone")
+
+    async def call() -> None:
+        await app(scope, receive, send)  # type: ignore[arg-type]
+
+    with pytest.raises(LitestarException):  # Litestar's word for an error after the start
+        anyio.run(call)
+    assert access_lines(log_lines, "/health") == [499]

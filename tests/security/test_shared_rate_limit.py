@@ -15,11 +15,15 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
+import redis
 from e2e.conftest import ADMIN, API, assert_problem, service_for
+from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.testing import TestClient
 from prometheus_client import REGISTRY
 
+from entrypoints.http import rate_limit
 from entrypoints.http.app import create_app
 from entrypoints.logging import JsonFormatter
 from entrypoints.settings import SettingsError, load_settings
@@ -157,3 +161,33 @@ def test_ready_says_whether_redis_answers_and_stays_ready_without_it(
         assert answer.json() == {"status": "ready", "redis": "unreachable"}
     with clients(tmp_path, 1) as (app,):
         assert app.get("/ready").json() == {"status": "ready"}
+
+
+class FlakyCounters:
+    """Counters whose Redis is away for the first ``failures`` counts."""
+
+    def __init__(self, failures: int) -> None:
+        self.failures = failures
+
+    async def count(self, _key: str, window_seconds: int) -> tuple[int, int]:
+        if self.failures:
+            self.failures -= 1
+            raise redis.ConnectionError("connection refused")
+        return 1, window_seconds
+
+
+def test_once_redis_is_back_the_limit_counts_again_and_the_log_says_so(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(rate_limit, "RETRY_SECONDS", 0.0)  # ask Redis again at once
+    middleware = rate_limit.SharedRateLimitMiddleware(
+        app=None, config=RateLimitConfig(rate_limit=("minute", LIMIT))
+    )
+    store: Any = FlakyCounters(failures=1)
+    with log_lines() as log:
+        assert anyio.run(middleware._count, store, "key") is None
+        assert anyio.run(middleware._count, store, "key") == (1, 60)
+    messages = [json.loads(line)["message"] for line in log.getvalue().splitlines()]
+    assert len(messages) == 2
+    assert "unreachable" in messages[0]
+    assert "reachable again" in messages[1]
