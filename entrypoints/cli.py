@@ -48,7 +48,12 @@ def _quiet_logging() -> None:
 def _serve(arguments: argparse.Namespace) -> int:
     from entrypoints.serve import ServeOptions, serve
 
-    options = ServeOptions(host=arguments.host, port=arguments.port, workers=arguments.workers)
+    options = ServeOptions(
+        host=arguments.host,
+        port=arguments.port,
+        workers=arguments.workers,
+        forwarded_allow_ips=arguments.forwarded_allow_ips,
+    )
     return serve(options, version=_installed_version())
 
 
@@ -194,6 +199,14 @@ def build_parser() -> argparse.ArgumentParser:
         type=_positive,
         default=1,
         help="worker processes (1; more needs STOREPAY_GATEWAY=stripe)",
+    )
+    serve.add_argument(
+        "--forwarded-allow-ips",
+        default=None,
+        metavar="IPS",
+        help="comma-separated addresses (or networks, or *) of the proxies whose "
+        "X-Forwarded-For gives the client address (none: the connection's address is the "
+        "client's)",
     )
     serve.set_defaults(handler=_serve)
 

@@ -14,7 +14,7 @@ from dependency_injector import containers, providers
 from adapters.prometheus import PrometheusTelemetry
 from adapters.simulated import SimulatedGateway
 from adapters.sqlalchemy import SqlUnitOfWorkFactory, create_engine
-from adapters.stripe import StripeGateway
+from adapters.stripe import ACTED_ON, StripeGateway
 from adapters.system.api_keys import RandomSecrets
 from adapters.system.clock import SystemClock
 from adapters.system.ids import TimeOrderedIds
@@ -98,7 +98,8 @@ class Adapters(containers.DeclarativeContainer):
     ids = providers.Singleton(TimeOrderedIds)
     secrets = providers.Singleton(RandomSecrets)
     signer = providers.Singleton(HmacTokenSigner, providers.Callable(signing_key, settings))
-    telemetry = providers.Singleton(PrometheusTelemetry)
+    # Event types as labels: only those storepay acts on; any other is counted as 'other'.
+    telemetry = providers.Singleton(PrometheusTelemetry, ACTED_ON)
     gateway = providers.Selector(
         providers.Callable(gateway_kind, settings),
         simulated=providers.Singleton(simulated_gateway, settings),

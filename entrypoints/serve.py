@@ -3,6 +3,11 @@
 Each uvicorn worker builds its own settings from the environment, so whatever start-up generated
 (the admin token, the webhook secret) is written back into the environment first: every worker
 then accepts the same token and verifies the same signatures.
+
+With several workers, their metrics are summed through files in a fresh directory
+(``PROMETHEUS_MULTIPROC_DIR``, prometheus_client's multiprocess mode), made before the workers
+start and removed when serve stops. Client addresses come from the connection itself, unless
+``--forwarded-allow-ips`` names the proxies whose ``X-Forwarded-For`` is believed.
 """
 
 from __future__ import annotations
@@ -11,9 +16,11 @@ import asyncio
 import gc
 import logging
 import os
+import shutil
 import signal
 import socket
 import sys
+import tempfile
 from collections.abc import Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -23,6 +30,7 @@ from typing import Any, TextIO
 import uvicorn
 from litestar import Litestar
 
+from adapters.prometheus.multiprocess import DIRECTORY_VARIABLE, forget_worker, shared_directory
 from entrypoints.container import build_service
 from entrypoints.database import migrate, shown
 from entrypoints.errors import CommandFailed
@@ -38,6 +46,7 @@ class ServeOptions:
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1
+    forwarded_allow_ips: str | None = None  # the proxies believed; None: no proxy is
 
 
 def log_config(level: str = "INFO") -> dict[str, Any]:
@@ -73,6 +82,10 @@ def served_app() -> Litestar:
     from entrypoints.logging import configure_logging
 
     app = create_app()
+    directory = shared_directory()
+    if directory is not None:
+        # The worker's live gauges (requests in progress) leave the sum when it stops.
+        app.on_shutdown.append(lambda: forget_worker(os.getpid(), directory))
     configure_logging()
     logging.getLogger("uvicorn.access").propagate = False  # the app logs one line a request
     settle_garbage_collection()
@@ -199,7 +212,7 @@ def serve(
     migration = asyncio.run(migrate(settings.database_url))
     print(f"storepay: {migration.describe()}", file=out)
     print(banner(settings, options, version), file=out, flush=True)
-    with _stopped_by_signal():
+    with _stopped_by_signal(), _metrics_shared_by(options.workers, environ):
         uvicorn.run(
             APP_FACTORY,
             factory=True,
@@ -210,6 +223,27 @@ def serve(
             log_config=log_config(),
             access_log=False,
             server_header=False,
+            # Off unless asked: X-Forwarded-For from anyone else must not choose the address
+            # the rate limit counts (uvicorn believes 127.0.0.1 by default).
+            proxy_headers=options.forwarded_allow_ips is not None,
+            forwarded_allow_ips=options.forwarded_allow_ips,
         )
     print("storepay: stopped", file=out, flush=True)
     return 0
+
+
+@contextmanager
+def _metrics_shared_by(workers: int, environ: MutableMapping[str, str]) -> Iterator[None]:
+    """Several workers sum their metrics through a fresh directory, removed at the end; one
+    worker counts in its own memory."""
+    environ.pop(DIRECTORY_VARIABLE, None)
+    if workers == 1:
+        yield
+        return
+    directory = tempfile.mkdtemp(prefix="storepay-metrics-")
+    environ[DIRECTORY_VARIABLE] = directory
+    try:
+        yield
+    finally:
+        environ.pop(DIRECTORY_VARIABLE, None)
+        shutil.rmtree(directory, ignore_errors=True)

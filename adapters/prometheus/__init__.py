@@ -2,12 +2,17 @@
 
 Each :class:`PrometheusTelemetry` owns its :class:`CollectorRegistry`: creating one per service
 (per process, per test) never collides with another or with the process-wide default registry,
-where Litestar keeps its request metrics. ``/metrics`` exposes both.
+where Litestar keeps its request metrics. ``/metrics`` exposes both; with several workers
+(:mod:`adapters.prometheus.multiprocess`) the counters are the sum over the workers, and only the
+counts read at scrape time come from this registry.
+
+Labels are bounded: an event's type is its label only when it is one of the types given (the ones
+storepay acts on); any other authentic type is ``other``, whatever a sender puts there.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from datetime import timedelta
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
@@ -21,6 +26,7 @@ PREFIX = "storepay"
 # Stripe delivers within seconds, and retries a refused event for up to three days.
 LAG_BUCKETS = (0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600, 6 * 3600, 24 * 3600, 72 * 3600)
 UNVERIFIED = "unverified"  # the type label of an event that was not authentic
+OTHER = "other"  # the type label of an authentic event of a type not known here
 
 
 class _Counts(Collector):
@@ -53,7 +59,8 @@ class _Counts(Collector):
 class PrometheusTelemetry:
     """The application's :class:`~application.ports.Telemetry` as Prometheus metrics."""
 
-    def __init__(self) -> None:
+    def __init__(self, event_types: Collection[str] = ()) -> None:
+        self._event_types = frozenset(event_types)
         self.registry = CollectorRegistry(auto_describe=True)
         self._events = Counter(
             f"{PREFIX}_webhook_events",
@@ -79,12 +86,17 @@ class PrometheusTelemetry:
             registry=self.registry,
         )
         self._counts = _Counts()
-        self.registry.register(self._counts)
+        self._counts_registry = CollectorRegistry(auto_describe=True)
+        self._counts_registry.register(self._counts)
 
     def gateway_event(
         self, event_type: str | None, outcome: DeliveryOutcome, lag: timedelta | None
     ) -> None:
-        self._events.labels(event_type or UNVERIFIED, outcome.value).inc()
+        if event_type is None:
+            label = UNVERIFIED
+        else:
+            label = event_type if event_type in self._event_types else OTHER
+        self._events.labels(label, outcome.value).inc()
         if lag is not None:
             self._lag.observe(lag.total_seconds())
 
@@ -98,8 +110,12 @@ class PrometheusTelemetry:
     def expose(self, counts: OperationalCounts | None) -> bytes:
         """The metrics in Prometheus' text format, with ``counts`` read just now (``None``: they
         could not be read, and are left out)."""
+        return generate_latest(self.registry) + self.expose_counts(counts)
+
+    def expose_counts(self, counts: OperationalCounts | None) -> bytes:
+        """Only the counts, for when the counters are exposed summed over the workers."""
         self._counts.current = counts
         try:
-            return generate_latest(self.registry)
+            return generate_latest(self._counts_registry)
         finally:
             self._counts.current = None

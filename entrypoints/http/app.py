@@ -11,14 +11,13 @@ from litestar import Litestar, Router
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 
 from adapters.sqlalchemy.leases import exclusively
 from application.use_cases.catalogue import UseCases
 from entrypoints.container import Service, build_service, close_service
-from entrypoints.http.access_log import access_log
+from entrypoints.http.access_log import observe_answers
 from entrypoints.http.auth import SECURITY_COMPONENTS
 from entrypoints.http.controllers.admin import AdminController
 from entrypoints.http.controllers.checkout_pages import CheckoutPagesController
@@ -31,6 +30,7 @@ from entrypoints.http.controllers.store import store_router
 from entrypoints.http.controllers.storefront import StorefrontController
 from entrypoints.http.controllers.webhooks import WebhooksController
 from entrypoints.http.problems import EXCEPTION_HANDLERS
+from entrypoints.http.rate_limit import storefront_limit
 from entrypoints.http.strict_bodies import decode_strictly
 from entrypoints.reconciler import reconciling
 from entrypoints.settings import GatewayKind, load_settings
@@ -67,11 +67,8 @@ def create_app(service: Service | None = None) -> Litestar:
         finally:
             await close_service(service)
 
-    storefront_middleware = []
-    if settings.rate_limit_per_minute:
-        storefront_middleware.append(
-            RateLimitConfig(rate_limit=("minute", settings.rate_limit_per_minute)).middleware
-        )
+    limit = storefront_limit(settings)  # per worker, or shared through Redis
+    storefront_middleware = limit.middleware
     # Public storefront routes get their own router: the per-address rate limit is theirs alone.
     storefront = Router(
         path="/",
@@ -88,7 +85,7 @@ def create_app(service: Service | None = None) -> Litestar:
         route_handlers=[AdminController, storefront, store_router],
     )
     simulator = [SimulatorController] if settings.gateway is GatewayKind.SIMULATED else []
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             api,
             OperationsController,
@@ -105,12 +102,12 @@ def create_app(service: Service | None = None) -> Litestar:
         },
         exception_handlers=EXCEPTION_HANDLERS,
         before_request=decode_strictly,
-        lifespan=[lifespan],
+        lifespan=[lifespan, limit.lifespan],
+        stores=limit.stores,
         request_max_body_size=MAX_BODY_BYTES,
         cors_config=CORSConfig(allow_origins=list(settings.cors_origins))
         if settings.cors_origins
         else None,
-        middleware=[access_log],
         openapi_config=OpenAPIConfig(
             title="storepay",
             version=VERSION,
@@ -122,3 +119,5 @@ def create_app(service: Service | None = None) -> Litestar:
         state=State({"service": service}),
         signature_types=[UseCases, Service],
     )
+    observe_answers(app)
+    return app

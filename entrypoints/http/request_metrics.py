@@ -1,16 +1,21 @@
 """Prometheus metrics of the HTTP requests, in the process-wide registry ``/metrics`` shows.
 
 Requests are counted by route (its path template, never the path: ids in paths would make a
-series per payment) and status. Each combination's series are looked up once and kept: the
-lookup through the client's ``labels()`` is a dearer step than the count itself.
+series per payment; one fixed label for every path no route matches) and status. Each
+combination's series are looked up once and kept: the lookup through the client's ``labels()`` is
+a dearer step than the count itself. The requests in progress are counted by method alone: they
+start before routing has found their route.
+
+With several workers (``PROMETHEUS_MULTIPROC_DIR`` set before the client is imported, as
+``storepay serve`` does) each worker writes its series to that directory and ``/metrics`` shows
+their sum; the gauge sums the workers still alive.
 """
 
 from __future__ import annotations
 
 from prometheus_client import REGISTRY, Counter, Gauge, Histogram
 
-_ROUTE_LABELS = ("method", "path")
-_LABELS = (*_ROUTE_LABELS, "status_code")
+_LABELS = ("method", "path", "status_code")
 
 
 class RequestMetrics:
@@ -33,18 +38,18 @@ class RequestMetrics:
         self._in_progress = Gauge(
             f"{prefix}_requests_in_progress",
             "Requests being answered",
-            _ROUTE_LABELS,
+            ("method",),
             registry=REGISTRY,
+            multiprocess_mode="livesum",
         )
         self._answered: dict[tuple[str, str, int], tuple[Counter, Histogram, Counter | None]] = {}
-        self._started: dict[tuple[str, str], Gauge] = {}
+        self._started: dict[str, Gauge] = {}
 
-    def started(self, method: str, path: str) -> Gauge:
-        """The in-progress gauge of the route, raised; lower it once the request is answered."""
-        route = (method, path)
-        gauge = self._started.get(route)
+    def started(self, method: str) -> Gauge:
+        """The in-progress gauge of the method, raised; lower it once the request is answered."""
+        gauge = self._started.get(method)
         if gauge is None:
-            gauge = self._started[route] = self._in_progress.labels(method, path)
+            gauge = self._started[method] = self._in_progress.labels(method)
         gauge.inc()
         return gauge
 

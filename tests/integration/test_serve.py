@@ -312,3 +312,61 @@ def test_a_worker_freezes_what_start_up_made_and_collects_in_larger_batches() ->
     finally:
         gc.unfreeze()
         gc.set_threshold(*thresholds)
+
+
+# -- metrics and client addresses with several workers -----------------------------------------
+
+
+@pytest.fixture
+def stripe(database: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STOREPAY_GATEWAY", "stripe")
+    monkeypatch.setenv("STRIPE_SECRET_KEY", "sk_test_serve_options")
+    monkeypatch.setenv("STRIPE_PUBLISHABLE_KEY", "pk_test_serve_options")
+    monkeypatch.setenv("STRIPE_WEBHOOK_SECRET", "whsec_serve_options")
+
+
+def test_several_workers_sum_their_metrics_in_a_fresh_directory_removed_at_the_end(
+    stripe: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    stale = tmp_path / "stale"
+    stale.mkdir()
+    (stale / "counter_1.db").write_bytes(b"")
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(stale))
+    seen: dict[str, Any] = {}
+
+    def run(_app: Any, **options: Any) -> None:
+        directory = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+        seen.update(directory=directory, listing=os.listdir(directory), options=options)
+
+    monkeypatch.setattr(serve_module.uvicorn, "run", run)
+    assert main(["serve", "--workers", "2"]) == 0
+
+    assert seen["directory"] != str(stale)
+    assert seen["listing"] == []  # fresh: nothing from an earlier run is summed
+    assert not Path(seen["directory"]).exists()
+    assert "PROMETHEUS_MULTIPROC_DIR" not in os.environ
+    assert seen["options"]["workers"] == 2
+
+
+def test_one_worker_counts_in_its_own_memory_and_believes_no_forwarded_header(
+    database: str, uvicorn: FakeUvicorn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", "/nowhere")
+    monkeypatch.setenv("FORWARDED_ALLOW_IPS", "*")  # uvicorn's own default, not storepay's
+
+    assert main(["serve"]) == 0
+
+    ((_, options),) = uvicorn.calls
+    assert "PROMETHEUS_MULTIPROC_DIR" not in uvicorn.environment
+    assert options["proxy_headers"] is False
+    assert options["forwarded_allow_ips"] is None
+
+
+def test_forwarded_allow_ips_names_the_proxies_uvicorn_believes(
+    database: str, uvicorn: FakeUvicorn
+) -> None:
+    assert main(["serve", "--forwarded-allow-ips", "10.0.0.7,192.0.2.0/24"]) == 0
+
+    ((_, options),) = uvicorn.calls
+    assert options["proxy_headers"] is True
+    assert options["forwarded_allow_ips"] == "10.0.0.7,192.0.2.0/24"
