@@ -379,13 +379,27 @@ async def test_without_saving_no_customer_is_created(system: System, store: Stor
     assert system.memory.database.customers.rows == {}
 
 
-async def test_a_known_customer_is_reused_even_without_saving(system: System, store: Store) -> None:
+async def test_a_signed_in_shopper_s_customer_is_reused_even_without_saving(
+    system: System, store: Store
+) -> None:
+    await system.checkout(store, await system.order(store, "A-1"), save_payment_method=True)
+
+    made = await system.checkout(store, await system.order(store, "A-2"), signed_in=True)
+
+    customer_id = system.events_of_type("customer.created")[0]["data"]["object"]["id"]
+    assert system.gateway.retrieve_object(made.intent.id)["customer"] == customer_id
+    assert made.intent.customer_id == customer_id
+
+
+async def test_without_a_customer_session_the_shopper_s_customer_is_not_attached(
+    system: System, store: Store
+) -> None:
     await system.checkout(store, await system.order(store, "A-1"), save_payment_method=True)
 
     made = await system.checkout(store, await system.order(store, "A-2"))
 
-    customer_id = system.events_of_type("customer.created")[0]["data"]["object"]["id"]
-    assert system.gateway.retrieve_object(made.intent.id)["customer"] == customer_id
+    assert system.gateway.retrieve_object(made.intent.id)["customer"] is None
+    assert made.intent.customer_id is None
 
 
 async def test_each_store_has_its_own_customer_for_one_shopper(
