@@ -6,6 +6,8 @@ millisecond (a burst of orders, by anyone) share their time and nothing else.
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
 
 from adapters.system import ids as ids_module
@@ -41,11 +43,9 @@ def test_ids_made_in_one_millisecond_share_nothing_but_the_time(frozen_time: int
 
     assert {value >> RANDOM_BITS for value in values} == {frozen_time}
     assert len(set(randoms)) == len(randoms)
-    steps = [abs(after - before) for before, after in zip(randoms, randoms[1:], strict=False)]
+    steps = [abs(after - before) for before, after in pairwise(randoms)]
     assert min(steps) > 1 << 32, "a neighbour is a small step away from the one before it"
-    differing_bits = [
-        (before ^ after).bit_count() for before, after in zip(randoms, randoms[1:], strict=False)
-    ]
+    differing_bits = [(before ^ after).bit_count() for before, after in pairwise(randoms)]
     # 80 fresh bits differ in 40 on average; fewer than 20 happens about once in 10^7 pairs.
     assert min(differing_bits) >= 20
     assert sum(differing_bits) / len(differing_bits) == pytest.approx(40, abs=2)
