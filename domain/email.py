@@ -31,9 +31,9 @@ PATTERN = rf"^[^{_INVISIBLE}]+$(?![\s\S])"
 # RFC 5322's atext, with any non-ASCII character (RFC 6531) but none of the specials.
 _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~\-\u0080-\U0010ffff]+"
 _LOCAL = re.compile(rf"{_ATOM}(?:\.{_ATOM})*")
-_LABEL = re.compile(
-    r"[^\W_](?:(?:[^\W_]|-)*[^\W_])?"
-)  # letters and digits of any script, inner hyphens
+# Letters and digits of any script, and inner hyphens; an underscore is let through (host names
+# have none, but some mail domains do, and it hides nothing).
+_LABEL = re.compile(r"\w(?:[\w\-]*\w)?")
 _REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zs", "Zl", "Zp"})
 
 
