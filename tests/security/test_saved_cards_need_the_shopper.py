@@ -8,6 +8,8 @@ shows them and lets create-intent use them: once, for that order, for a few minu
 
 from __future__ import annotations
 
+import io
+import logging
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -22,10 +24,12 @@ from e2e.shopping import SHOPPER, SUCCEEDS, Marketplace
 from litestar.testing import TestClient
 
 from adapters.system.clock import ManualClock
+from application.customer_sessions import token_hash
 from application.gateway import IntentRequest
 from domain.money import Money
 from entrypoints.container import Service
 from entrypoints.http.app import create_app
+from entrypoints.logging import JsonFormatter
 
 START = datetime(2026, 12, 7, 9, tzinfo=UTC)
 CARD_ID = re.compile(r"pm_[A-Za-z0-9]+")
@@ -261,3 +265,62 @@ def test_an_intent_made_for_the_signed_in_shopper_is_not_handed_to_a_link_holder
     # The shopper's intent was canceled with it: its client secret charges nothing any more.
     assert pay_with_saved_card(client, shoppers, card_id).status_code != 200
     assert market.order_state(shop, order_id)["payment_status"] == "pending"
+
+
+def test_a_customer_session_is_kept_as_a_hash_and_never_logged(
+    client: TestClient[Any], market: Marketplace, shop: StoreKey, service: Service
+) -> None:
+    order_id = market.order(shop)
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        token = customer_session(client, shop, order_id)["customer_session"]
+        client.get(f"/checkout/{shop.id}/{order_id}", params={"customer_session": token})
+        market.intent_for(shop, order_id, customer_session=token)
+    finally:
+        root.removeHandler(handler)
+
+    async def stored() -> str:
+        async with service.adapters.uow_factory()() as uow:
+            session = await uow.customer_sessions.by_token_hash(token_hash(token))
+        return repr(session)
+
+    assert token not in stream.getvalue()
+    assert "spcs_[redacted]" in stream.getvalue()
+    kept = market.run(stored)
+    assert token_hash(token) in kept
+    assert token not in kept
+    assert token[5:] not in kept
+
+
+def test_a_retry_with_the_same_idempotency_key_gets_the_same_session(
+    client: TestClient[Any], market: Marketplace, shop: StoreKey
+) -> None:
+    order_id = market.order(shop)
+    other_order = market.order(shop, reference="OTHER-2")
+    url = f"{API}/store/orders/{order_id}/customer-session"
+    headers = {**shop.headers, "Idempotency-Key": "sign-in-1"}
+
+    first = client.post(url, headers=headers)
+    again = client.post(url, headers=headers)
+    elsewhere = client.post(f"{API}/store/orders/{other_order}/customer-session", headers=headers)
+    fresh = client.post(url, headers=shop.headers)
+
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json() == first.json()
+    assert_problem(elsewhere, 409, "idempotency_key_reused")
+    assert fresh.json()["customer_session"] != first.json()["customer_session"]
+
+
+def test_a_paid_order_gets_no_customer_session(
+    client: TestClient[Any], market: Marketplace, shop: StoreKey
+) -> None:
+    order_id = market.order(shop)
+    market.confirm(market.intent_for(shop, order_id), SUCCEEDS)
+
+    response = client.post(f"{API}/store/orders/{order_id}/customer-session", headers=shop.headers)
+
+    assert_problem(response, 409, "order_already_paid")
