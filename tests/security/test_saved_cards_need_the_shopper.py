@@ -313,6 +313,8 @@ def test_a_retry_with_the_same_idempotency_key_gets_the_same_session(
     assert again.json() == first.json()
     assert_problem(elsewhere, 409, "idempotency_key_reused")
     assert fresh.json()["customer_session"] != first.json()["customer_session"]
+    too_long = client.post(url, headers={**shop.headers, "Idempotency-Key": "k" * 201})
+    assert_problem(too_long, 400, "validation_error")
 
 
 def test_a_paid_order_gets_no_customer_session(
