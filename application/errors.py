@@ -67,3 +67,16 @@ class UnknownGatewayObject(DomainError):
     """The gateway speaks of a payment or account not (yet) recorded here."""
 
     code = "unknown_gateway_object"
+
+
+class CustomerSessionInvalid(DomainError):
+    """A customer session that is unknown, expired, used, or for another order or store."""
+
+    code = "customer_session_invalid"
+
+
+class CustomerSessionRequired(DomainError):
+    """What only the shopper may do (save a card, use the shopper's saved cards) was asked
+    without a customer session."""
+
+    code = "customer_session_required"

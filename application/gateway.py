@@ -81,6 +81,7 @@ class GatewayIntent:
     amount: Money
     observation: IntentObservation
     metadata: Mapping[str, str] = field(default_factory=dict)
+    customer_id: str | None = None  # whose saved cards can pay it
 
 
 @dataclass(frozen=True, slots=True)

@@ -159,6 +159,46 @@ class PaymentMethodRepository(Protocol):
     async def remove(self, store_id: str, payment_method_id: str) -> None: ...
 
 
+@dataclass(slots=True)
+class CustomerSession:
+    """Proof, for a few minutes and one payment intent, that an order's shopper is at its
+    checkout (see ``application.customer_sessions``); only its token's hash is kept."""
+
+    id: str
+    store_id: str
+    order_id: str
+    customer_email: str
+    token_hash: str
+    created_at: datetime
+    expires_at: datetime
+    idempotency_key: str | None = None
+    used_at: datetime | None = None
+
+    def admits(self, store_id: str, order_id: str, customer_email: str, now: datetime) -> bool:
+        """Whether this session proves the shopper of this order now."""
+        return (
+            self.used_at is None
+            and now < self.expires_at
+            and (self.store_id, self.order_id, self.customer_email)
+            == (store_id, order_id, customer_email)
+        )
+
+
+class CustomerSessionRepository(Protocol):
+    """Customer sessions, found by their token's hash."""
+
+    async def add(self, session: CustomerSession) -> None: ...
+
+    async def by_token_hash(self, token_hash: str) -> CustomerSession | None: ...
+
+    async def by_idempotency_key(self, store_id: str, key: str) -> CustomerSession | None: ...
+
+    async def save(self, session: CustomerSession) -> None:
+        """Fails with ``ConcurrentUpdate`` (here or at the commit) when another unit of work
+        saved the session since this one read it: a session is used once."""
+        ...
+
+
 class InboxStatus(enum.StrEnum):
     RECEIVED = "received"
     PROCESSED = "processed"
@@ -241,6 +281,7 @@ class UnitOfWork(Protocol):
     payments: PaymentRepository
     customers: CustomerRepository
     payment_methods: PaymentMethodRepository
+    customer_sessions: CustomerSessionRepository
     inbox: EventInbox
     ledger: LedgerRepository
     idempotency: IdempotencyRepository

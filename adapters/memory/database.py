@@ -7,7 +7,7 @@ import threading
 from dataclasses import dataclass
 from typing import Protocol
 
-from application.ports import IdempotencyRecord, InboxEvent
+from application.ports import CustomerSession, IdempotencyRecord, InboxEvent
 from domain.ledger import LedgerEntry
 from domain.order import Order
 from domain.payment import Payment
@@ -78,6 +78,18 @@ class MemoryDatabase:
         self.payment_methods: Table[str, SavedPaymentMethod] = Table(
             "payment method", key=lambda method: method.id
         )
+        self.customer_sessions: Table[str, CustomerSession] = Table(
+            "customer session",
+            key=lambda session: session.id,
+            unique={
+                "token hash": lambda session: session.token_hash,
+                "idempotency key": lambda session: (
+                    None
+                    if session.idempotency_key is None
+                    else (session.store_id, session.idempotency_key)
+                ),
+            },
+        )
         self.inbox: Table[str, InboxEvent] = Table("event", key=lambda event: event.event_id)
         self.ledger: Journal[LedgerEntry] = Journal()
         self.idempotency: Table[tuple[str, str], IdempotencyRecord] = Table(
@@ -108,6 +120,7 @@ class Transaction:
         self.payments = Changes(database.payments, lock)
         self.customers = Changes(database.customers, lock)
         self.payment_methods = Changes(database.payment_methods, lock)
+        self.customer_sessions = Changes(database.customer_sessions, lock)
         self.inbox = Changes(database.inbox, lock)
         self.ledger = JournalChanges(database.ledger, lock)
         self.idempotency = Changes(database.idempotency, lock)
@@ -117,6 +130,7 @@ class Transaction:
             self.payments,
             self.customers,
             self.payment_methods,
+            self.customer_sessions,
             self.inbox,
             self.ledger,
             self.idempotency,

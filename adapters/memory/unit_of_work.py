@@ -13,6 +13,7 @@ from typing import Self
 
 from application.ports import (
     CustomerRepository,
+    CustomerSessionRepository,
     EventInbox,
     IdempotencyRepository,
     LedgerRepository,
@@ -22,6 +23,7 @@ from application.ports import (
     StoreRepository,
 )
 
+from .customer_sessions import MemoryCustomerSessionRepository
 from .database import MemoryDatabase
 from .repositories import (
     MemoryCustomerRepository,
@@ -44,6 +46,9 @@ class MemoryUnitOfWork:
         self.customers: CustomerRepository = MemoryCustomerRepository(transaction.customers)
         self.payment_methods: PaymentMethodRepository = MemoryPaymentMethodRepository(
             transaction.payment_methods
+        )
+        self.customer_sessions: CustomerSessionRepository = MemoryCustomerSessionRepository(
+            transaction.customer_sessions
         )
         self.inbox: EventInbox = MemoryEventInbox(transaction.inbox)
         self.ledger: LedgerRepository = MemoryLedgerRepository(transaction.ledger)

@@ -757,6 +757,7 @@ class SimulatedGateway:
                 ),
             ),
             metadata=dict(intent.metadata),
+            customer_id=intent.customer,
         )
 
     def _refund_observation(self, refund: RefundRecord, at: datetime) -> RefundObservation:

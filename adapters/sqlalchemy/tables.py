@@ -325,3 +325,19 @@ idempotency_records = sa.Table(
     sa.Column("result", sa.LargeBinary, nullable=False),
     sa.Column("created_at", UtcDateTime, nullable=False),
 )
+customer_sessions = sa.Table(
+    "customer_sessions",
+    metadata,
+    sa.Column("id", _id(), primary_key=True),
+    sa.Column("store_id", _id(), sa.ForeignKey("stores.id"), nullable=False),
+    sa.Column("order_id", _id(), nullable=False),
+    sa.Column("customer_email", sa.String(320), nullable=False),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("expires_at", UtcDateTime, nullable=False),
+    sa.Column("idempotency_key", sa.String(255)),
+    sa.Column("used_at", UtcDateTime),
+    _version(),
+    sa.ForeignKeyConstraint(["store_id", "order_id"], ["orders.store_id", "orders.id"]),
+    sa.UniqueConstraint("store_id", "idempotency_key"),
+)

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from application.ports import (
     CustomerRepository,
+    CustomerSessionRepository,
     EventInbox,
     IdempotencyRepository,
     LedgerRepository,
@@ -18,6 +19,7 @@ from application.ports import (
     StoreRepository,
 )
 
+from .customer_sessions import SqlCustomerSessionRepository
 from .repositories import (
     SqlCustomerRepository,
     SqlEventInbox,
@@ -39,6 +41,9 @@ class SqlUnitOfWork:
         self.payments: PaymentRepository = SqlPaymentRepository(transaction)
         self.customers: CustomerRepository = SqlCustomerRepository(transaction)
         self.payment_methods: PaymentMethodRepository = SqlPaymentMethodRepository(transaction)
+        self.customer_sessions: CustomerSessionRepository = SqlCustomerSessionRepository(
+            transaction
+        )
         self.inbox: EventInbox = SqlEventInbox(transaction)
         self.ledger: LedgerRepository = SqlLedgerRepository(transaction)
         self.idempotency: IdempotencyRepository = SqlIdempotencyRepository(transaction)

@@ -270,6 +270,7 @@ class StripeGateway:
             amount=intent.money(),
             observation=intent_observation(intent, self._observed_at()),
             metadata=metadata(intent),
+            customer_id=intent.reference("customer"),
         )
 
 

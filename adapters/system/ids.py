@@ -1,9 +1,9 @@
-"""Identifiers: opaque, unique and ordered by creation time (like ULIDs), with a readable prefix."""
+"""Identifiers: opaque, unguessable and ordered by the millisecond they were made in (like
+ULIDs), with a readable prefix."""
 
 from __future__ import annotations
 
 import secrets
-import threading
 import time
 
 _ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford's base 32, lower case
@@ -18,24 +18,14 @@ def _base32(number: int, length: int) -> str:
 
 
 class TimeOrderedIds:
-    """48 bits of milliseconds then 80 random bits; within one millisecond the random part
-    counts up, so ids made by one process sort in the order they were made."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._last_ms = -1
-        self._last_random = 0
+    """48 bits of milliseconds then 80 random bits drawn afresh for every id: ids sort by the
+    millisecond they were made in, and ids of one millisecond share nothing else, so no id can
+    be guessed from another (listings order by creation time, then id, so nothing relies on the
+    order of ids made in the same millisecond)."""
 
     def new_id(self, prefix: str) -> str:
-        with self._lock:
-            ms = time.time_ns() // 1_000_000
-            if ms <= self._last_ms:
-                ms = self._last_ms
-                self._last_random += 1
-            else:
-                self._last_random = secrets.randbits(79)
-            self._last_ms = ms
-            value = (ms << 80) | self._last_random
+        ms = time.time_ns() // 1_000_000
+        value = (ms << 80) | secrets.randbits(80)
         return f"{prefix}{_base32(value, 26)}"
 
 

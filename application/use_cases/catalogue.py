@@ -22,6 +22,7 @@ from application.use_cases.authenticate_store import AuthenticateStore
 from application.use_cases.change_payout_settings import ChangePayoutSettings
 from application.use_cases.check_onboarding import CheckOnboarding
 from application.use_cases.count_operations import CountOperations
+from application.use_cases.create_customer_session import CreateCustomerSession
 from application.use_cases.create_payment_intent import CreatePaymentIntent
 from application.use_cases.create_store import CreateStore
 from application.use_cases.get_balance import GetBalance
@@ -75,6 +76,7 @@ class UseCases:
         self.check_onboarding = CheckOnboarding(uow, gateway, links)
         self.change_payout_settings = ChangePayoutSettings(uow, gateway)
         self.register_order = RegisterOrder(uow, clock, ids)
+        self.create_customer_session = CreateCustomerSession(uow, clock, ids, ports.signer)
         self.get_order = GetOrder(uow)
         self.list_payments = ListPayments(uow)
         self.get_payment = GetPayment(uow)
@@ -86,7 +88,7 @@ class UseCases:
         # storefront
         self.preview_fee = PreviewFee(uow)
         self.create_payment_intent = CreatePaymentIntent(uow, gateway, clock, ids)
-        self.show_checkout = ShowCheckout(uow, self.list_payment_methods)
+        self.show_checkout = ShowCheckout(uow, self.list_payment_methods, clock)
         # gateway
         self.handle_gateway_event = HandleGatewayEvent(uow, gateway, clock, ports.telemetry)
         self.reconcile = Reconcile(

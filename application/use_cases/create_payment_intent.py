@@ -1,14 +1,24 @@
-"""A shopper's browser asks to pay an order: one open payment intent per order, ever."""
+"""A shopper's browser asks to pay an order: one open payment intent per order, ever.
+
+The shopper's gateway customer (whose saved cards can pay the intent, and to whom a card can be
+saved) is attached only for a caller with a customer session (``application.customer_sessions``):
+an order's id and e-mail do not prove its shopper. An open intent is handed out only to a caller
+who may use what it holds: one made for the shopper's customer is not given to a caller without
+a session, nor one without the customer to a caller with one; while the shopper can still change
+its card, such an intent is canceled and another made.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from application.customer_sessions import CustomerSessionUse
 from application.errors import (
     AmountMismatch,
     CurrencyMismatchWithOrder,
     CustomerMismatch,
+    CustomerSessionRequired,
     InvalidMetadata,
     NotFound,
     OrderAlreadyPaid,
@@ -23,11 +33,14 @@ from domain.currency import Currency
 from domain.email import normalise_email
 from domain.fees import FeeBreakdown
 from domain.order import Order
-from domain.payment import Payment
+from domain.payment import IntentObservation, Payment, PaymentStatus
 from domain.store import Store
 
 METADATA_LIMIT = 20
 _RESERVED_PREFIX = "storepay_"
+# An open intent in these states can still be canceled for another: the shopper has not started
+# confirming it, or its last attempt failed.
+_REPLACEABLE = frozenset({PaymentStatus.PENDING, PaymentStatus.FAILED})
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,10 +48,20 @@ class IntentForOrder:
     store_id: str
     order_id: str
     amount: int
-    customer_email: str
+    customer_email: str | None = None  # the order's own when not given
     currency: str | None = None
     metadata: Mapping[str, str] = field(default_factory=dict)
     save_payment_method: bool = False
+    customer_session: str | None = None  # the shopper's proof: their cards, saving a card
+
+
+@dataclass(frozen=True, slots=True)
+class Replaced:
+    """An open payment whose intent was canceled for another."""
+
+    store_id: str
+    payment_id: str
+    observation: IntentObservation
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,22 +85,36 @@ class CreatePaymentIntent:
         self._gateway = gateway
         self._clock = clock
         self._ids = ids
+        self._sessions = CustomerSessionUse(uow_factory, clock)
 
     async def __call__(self, command: IntentForOrder) -> PaymentIntentCreated:
         _check_metadata(command.metadata)
+        signed_in = command.customer_session is not None
+        if command.save_payment_method and not signed_in:
+            raise CustomerSessionRequired("saving a card needs the shopper's customer session")
         async with self._uow_factory() as uow:
             store, order, account_id = await self._checked(uow, command)
             open_payment = await self._open_payment(uow, store, order)
             known_customer = (
-                None
-                if open_payment is not None
-                else await uow.customers.gateway_customer(store.id, order.customer_email)
+                await uow.customers.gateway_customer(store.id, order.customer_email)
+                if signed_in
+                else None
             )
+        if command.customer_session is not None:
+            await self._sessions.spend(
+                command.customer_session, store.id, order.id, order.customer_email
+            )
+        replaced: Replaced | None = None
         if open_payment is not None:
-            return await self._answer(open_payment)
-        customer_id = known_customer or await self._customer(
-            store, order, command.save_payment_method
-        )
+            open_intent = await self._open_intent(open_payment)
+            if (open_intent.customer_id is not None) == signed_in:
+                return await self._answer(open_payment, open_intent)
+            if open_payment.status not in _REPLACEABLE:
+                raise CustomerSessionRequired(
+                    "this order's payment is being confirmed on another checkout"
+                )
+            replaced = await self._canceled(open_payment, open_intent)
+        customer_id = (known_customer or await self._customer(store, order)) if signed_in else None
         breakdown = store.fee_policy.breakdown(order.amount)
         attempt = order.payment_attempts + 1
         intent = await self._gateway.create_payment_intent(
@@ -99,8 +136,18 @@ class CreatePaymentIntent:
                 },
             )
         )
-        payment = await self._record(store, order, intent, breakdown, attempt)
+        payment = await self._record(store, order, intent, breakdown, attempt, replaced)
         return await self._answer(payment, intent)
+
+    async def _open_intent(self, payment: Payment) -> GatewayIntent:
+        if payment.payment_intent_id is None:
+            raise NotFound("the order's payment has no intent")
+        return await self._gateway.retrieve_payment_intent(payment.payment_intent_id)
+
+    async def _canceled(self, payment: Payment, intent: GatewayIntent) -> Replaced:
+        """``payment``'s intent canceled at the gateway (recorded with the next one)."""
+        canceled = await self._gateway.cancel_payment_intent(intent.id)
+        return Replaced(payment.store_id, payment.id, canceled.observation)
 
     async def _checked(self, uow: UnitOfWork, command: IntentForOrder) -> tuple[Store, Order, str]:
         store = await require_store(uow, command.store_id)
@@ -113,7 +160,8 @@ class CreatePaymentIntent:
             )
         if command.amount != order.amount.minor_units:
             raise AmountMismatch(f"the order's amount is {order.amount}")
-        if normalise_email(command.customer_email) != order.customer_email:
+        given = command.customer_email
+        if given is not None and normalise_email(given) != order.customer_email:
             raise CustomerMismatch("the order belongs to another customer")
         if order.is_paid:
             raise OrderAlreadyPaid("this order is already paid")
@@ -125,11 +173,8 @@ class CreatePaymentIntent:
             return None
         return payment
 
-    async def _customer(self, store: Store, order: Order, save: bool) -> str | None:
-        """The gateway customer to save the card to, for a shopper storepay knows no customer
-        of yet: none unless the card is to be saved."""
-        if not save:
-            return None
+    async def _customer(self, store: Store, order: Order) -> str:
+        """The signed-in shopper's gateway customer, made and recorded on their first visit."""
         customer_id = await self._gateway.ensure_customer(
             email=order.customer_email, store_id=store.id
         )
@@ -150,10 +195,11 @@ class CreatePaymentIntent:
         intent: GatewayIntent,
         breakdown: FeeBreakdown,
         attempt: int,
+        replaced: Replaced | None = None,
     ) -> Payment:
         try:
             return await retrying(
-                lambda: self._record_once(store.id, order.id, intent, breakdown, attempt)
+                lambda: self._record_once(store.id, order.id, intent, breakdown, attempt, replaced)
             )
         except DuplicateRecord:
             async with self._uow_factory() as uow:
@@ -169,6 +215,7 @@ class CreatePaymentIntent:
         intent: GatewayIntent,
         breakdown: FeeBreakdown,
         attempt: int,
+        replaced: Replaced | None,
     ) -> Payment:
         payment = Payment.start(
             payment_id=self._ids.new_id("pay_"),
@@ -184,18 +231,26 @@ class CreatePaymentIntent:
             if order.payment_attempts >= attempt:
                 raise DuplicateRecord("the attempt was recorded by a concurrent call")
             order.payment_attempts = attempt
+            if replaced is not None:
+                await self._record_cancellation(uow, replaced)
             await uow.payments.add(payment)
             await save_payment(uow, payment, order)  # saves the order too: one read, one write
             await uow.commit()
             return payment
 
-    async def _answer(
-        self, payment: Payment, intent: GatewayIntent | None = None
-    ) -> PaymentIntentCreated:
-        if intent is None:
-            if payment.payment_intent_id is None:
-                raise NotFound("the order's payment has no intent")
-            intent = await self._gateway.retrieve_payment_intent(payment.payment_intent_id)
+    @staticmethod
+    async def _record_cancellation(uow: UnitOfWork, replaced: Replaced) -> None:
+        """The replaced payment as canceled (unless its cancellation event got there first);
+        its order follows the payment that replaces it."""
+        payment = await uow.payments.get(replaced.store_id, replaced.payment_id)
+        if payment is None or payment.status is PaymentStatus.CANCELED:
+            return
+        payment.observe_intent(replaced.observation)
+        await uow.payments.save(payment)
+        await uow.ledger.add(payment.pull_ledger_entries())
+        payment.pull_events()
+
+    async def _answer(self, payment: Payment, intent: GatewayIntent) -> PaymentIntentCreated:
         return PaymentIntentCreated(
             payment=payment,
             intent=intent,

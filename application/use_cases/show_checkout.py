@@ -1,8 +1,9 @@
 """A shopper opens an order's checkout, or asks where its payment stands.
 
 Public: whoever holds the order's checkout address sees what the shopper needs to pay it (the
-store's name, the order's reference and amount, the fee breakdown, where the payment stands and,
-for a returning shopper, the cards saved with this store) and nothing else.
+store's name, the order's reference and amount, the fee breakdown, where the payment stands) and
+nothing else. The cards the shopper saved with the store are shown only with a customer session
+that proves the shopper (``application.customer_sessions``).
 """
 
 from __future__ import annotations
@@ -10,9 +11,10 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from application.customer_sessions import admitting
 from application.gateway import GatewayError
 from application.lookups import require_order, require_store
-from application.ports import UnitOfWorkFactory
+from application.ports import Clock, UnitOfWorkFactory
 from application.use_cases.list_payment_methods import ListPaymentMethods
 from domain.fees import FeeBreakdown
 from domain.order import Order
@@ -52,6 +54,7 @@ class Checkout:
     breakdown: FeeBreakdown
     payment: Payment | None
     saved_cards: tuple[SavedPaymentMethod, ...] = ()
+    signed_in: bool = False  # a customer session proved the shopper: it can go to create-intent
 
     @property
     def state(self) -> CheckoutState:
@@ -73,23 +76,40 @@ class Checkout:
 
 class ShowCheckout:
     def __init__(
-        self, uow_factory: UnitOfWorkFactory, list_payment_methods: ListPaymentMethods
+        self,
+        uow_factory: UnitOfWorkFactory,
+        list_payment_methods: ListPaymentMethods,
+        clock: Clock,
     ) -> None:
         self._uow_factory = uow_factory
         self._list_payment_methods = list_payment_methods
+        self._clock = clock
 
     async def __call__(
-        self, store_id: str, order_id: str, *, with_saved_cards: bool = False
+        self, store_id: str, order_id: str, *, customer_session: str | None = None
     ) -> Checkout:
-        """The order's checkout; ``with_saved_cards`` asks the gateway for the shopper's cards
-        (only while the order can still be paid; the checkout works without them)."""
+        """The order's checkout; with a customer session that proves its shopper (checked, not
+        used up), also the shopper's saved cards (while the order can still be paid; the
+        checkout works without them)."""
         async with self._uow_factory() as uow:
             store = await require_store(uow, store_id)
             order = await require_order(uow, store.id, order_id)
             payment = await uow.payments.latest_for_order(store.id, order.id)
+            session = (
+                None
+                if customer_session is None
+                else await admitting(
+                    uow,
+                    customer_session,
+                    store.id,
+                    order.id,
+                    order.customer_email,
+                    self._clock.now(),
+                )
+            )
         breakdown = payment.breakdown if payment else store.fee_policy.breakdown(order.amount)
         checkout = Checkout(store=store, order=order, breakdown=breakdown, payment=payment)
-        if not with_saved_cards or checkout.state is CheckoutState.PAID:
+        if session is None or checkout.state is CheckoutState.PAID:
             return checkout
         if not store.accepts_payments:
             return checkout
@@ -99,5 +119,10 @@ class ShowCheckout:
             cards = []  # the gateway is unreachable: the shopper can still enter a card
         saved = tuple(card for card in cards if card.type == "card" and card.card_last4)
         return Checkout(
-            store=store, order=order, breakdown=breakdown, payment=payment, saved_cards=saved
+            store=store,
+            order=order,
+            breakdown=breakdown,
+            payment=payment,
+            saved_cards=saved,
+            signed_in=True,
         )

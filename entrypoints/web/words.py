@@ -61,6 +61,14 @@ PROBLEMS: dict[str, str] = {
         "We could not reach the payment service. Check your connection; nothing was charged. "
         "Try again."
     ),
+    "customer_session_invalid": (
+        "Your sign-in for this checkout has expired. Nothing was charged. Go back to the store "
+        "to pay with a saved card, or reload this page to pay with a new card."
+    ),
+    "customer_session_required": (
+        "This payment is being completed on another page. Nothing more was charged; go back to "
+        "the store to continue."
+    ),
     "default": "Something went wrong and nothing was charged. Please try again.",
 }
 

@@ -35,6 +35,7 @@ from application.gateway import (
 )
 from application.ports import (
     CustomerRepository,
+    CustomerSessionRepository,
     EventInbox,
     IdempotencyRepository,
     LedgerRepository,
@@ -45,6 +46,7 @@ from application.ports import (
 )
 from application.settings import ServiceSettings
 from application.use_cases.catalogue import Ports, UseCases
+from application.use_cases.create_customer_session import SessionForOrder
 from application.use_cases.create_payment_intent import IntentForOrder, PaymentIntentCreated
 from application.use_cases.create_store import CreatedStore, NewStore
 from application.use_cases.handle_gateway_event import EventOutcome
@@ -106,6 +108,7 @@ class FlakyUnitOfWork:
         self.payments: PaymentRepository = inner.payments
         self.customers: CustomerRepository = inner.customers
         self.payment_methods: PaymentMethodRepository = inner.payment_methods
+        self.customer_sessions: CustomerSessionRepository = inner.customer_sessions
         self.inbox: EventInbox = inner.inbox
         self.ledger: LedgerRepository = inner.ledger
         self.idempotency: IdempotencyRepository = inner.idempotency
@@ -264,8 +267,14 @@ class System:
         order: Order,
         *,
         save_payment_method: bool = False,
+        signed_in: bool = False,
         metadata: Mapping[str, str] | None = None,
     ) -> PaymentIntentCreated:
+        """The shopper pays ``order``; ``signed_in`` at the store (which saving a card takes
+        too), the store's backend gets them a customer session first."""
+        session = (
+            await self.customer_session(store, order) if signed_in or save_payment_method else None
+        )
         return await self.use_cases.create_payment_intent(
             IntentForOrder(
                 store.id,
@@ -274,8 +283,13 @@ class System:
                 order.customer_email,
                 metadata=metadata or {},
                 save_payment_method=save_payment_method,
+                customer_session=session,
             )
         )
+
+    async def customer_session(self, store: Store, order: Order) -> str:
+        issued = await self.use_cases.create_customer_session(SessionForOrder(store.id, order.id))
+        return issued.token
 
     async def pay(self, made: PaymentIntentCreated, card: str = SUCCEEDS) -> GatewayIntent:
         return await self.gateway.confirm(made.intent.id, made.intent.client_secret, card)

@@ -7,6 +7,7 @@ import anyio
 import pytest
 
 from application.use_cases.change_payout_settings import PayoutChange
+from application.use_cases.create_customer_session import SessionForOrder
 from application.use_cases.create_payment_intent import IntentForOrder, PaymentIntentCreated
 from application.use_cases.refund_payment import RefundOrder
 from application.use_cases.set_fee_policy import NewFeePolicy
@@ -17,7 +18,7 @@ from domain.order import OrderPaymentStatus
 from domain.payment import PaymentStatus
 from domain.store import Store
 
-from .system import DECLINED, SHOPPER, SUCCEEDS, DatabaseDown, System
+from .system import DECLINED, REQUIRES_AUTHENTICATION, SHOPPER, SUCCEEDS, DatabaseDown, System
 
 pytestmark = pytest.mark.anyio
 
@@ -379,13 +380,27 @@ async def test_without_saving_no_customer_is_created(system: System, store: Stor
     assert system.memory.database.customers.rows == {}
 
 
-async def test_a_known_customer_is_reused_even_without_saving(system: System, store: Store) -> None:
+async def test_a_signed_in_shopper_s_customer_is_reused_even_without_saving(
+    system: System, store: Store
+) -> None:
+    await system.checkout(store, await system.order(store, "A-1"), save_payment_method=True)
+
+    made = await system.checkout(store, await system.order(store, "A-2"), signed_in=True)
+
+    customer_id = system.events_of_type("customer.created")[0]["data"]["object"]["id"]
+    assert system.gateway.retrieve_object(made.intent.id)["customer"] == customer_id
+    assert made.intent.customer_id == customer_id
+
+
+async def test_without_a_customer_session_the_shopper_s_customer_is_not_attached(
+    system: System, store: Store
+) -> None:
     await system.checkout(store, await system.order(store, "A-1"), save_payment_method=True)
 
     made = await system.checkout(store, await system.order(store, "A-2"))
 
-    customer_id = system.events_of_type("customer.created")[0]["data"]["object"]["id"]
-    assert system.gateway.retrieve_object(made.intent.id)["customer"] == customer_id
+    assert system.gateway.retrieve_object(made.intent.id)["customer"] is None
+    assert made.intent.customer_id is None
 
 
 async def test_each_store_has_its_own_customer_for_one_shopper(
@@ -425,3 +440,78 @@ async def test_payout_settings_do_not_affect_checkout(system: System, store: Sto
     made = await system.checkout(store, order)
 
     assert made.payment.status is PaymentStatus.PENDING
+
+
+# -- customer sessions: who may have an intent that the shopper's saved cards can pay --------
+
+
+async def test_an_intent_for_the_signed_in_shopper_is_canceled_for_a_caller_without_a_session(
+    held: System,
+) -> None:
+    store = await held.onboarded_store("Kiosk")
+    order = await held.order(store, "A-1")
+    shoppers = await held.checkout(store, order, signed_in=True)
+
+    other = await held.checkout(store, order)  # the cancellation's webhook is still on its way
+
+    assert other.intent.id != shoppers.intent.id
+    assert other.intent.customer_id is None
+    replaced = await held.use_cases.get_payment(store.id, shoppers.payment.id)
+    assert replaced.status is PaymentStatus.CANCELED
+    latest = await held.use_cases.get_order(store.id, order.id)
+    assert latest.payment_id == other.payment.id
+    await held.release_all()
+    assert (await held.use_cases.get_payment(store.id, shoppers.payment.id)).status is (
+        PaymentStatus.CANCELED
+    )
+
+
+async def test_an_intent_without_the_customer_is_replaced_for_the_signed_in_shopper(
+    system: System, store: Store
+) -> None:
+    order = await system.order(store, "A-1")
+    first = await system.checkout(store, order)
+
+    signed_in = await system.checkout(store, order, signed_in=True)
+
+    assert signed_in.intent.id != first.intent.id
+    assert signed_in.intent.customer_id is not None
+    again = await system.checkout(store, order, signed_in=True)
+    assert again.intent.id == signed_in.intent.id
+
+
+async def test_an_intent_being_confirmed_for_the_shopper_is_not_handed_to_another_caller(
+    system: System, store: Store
+) -> None:
+    order = await system.order(store, "A-1")
+    shoppers = await system.checkout(store, order, signed_in=True)
+    await system.pay(shoppers, REQUIRES_AUTHENTICATION)
+    before = system.stored()
+
+    with pytest.raises(DomainError) as refused:
+        await system.checkout(store, order)
+
+    assert refused.value.code == "customer_session_required"
+    assert system.stored() == before
+
+
+async def test_concurrent_requests_with_one_idempotency_key_issue_one_session(
+    overlapping: System,
+) -> None:
+    store = await overlapping.onboarded_store("Kiosk")
+    order = await overlapping.order(store, "A-1")
+    issued: list[str] = []
+
+    async def ask() -> None:
+        made = await overlapping.use_cases.create_customer_session(
+            SessionForOrder(store.id, order.id, idempotency_key="sign-in-1")
+        )
+        issued.append(made.token)
+
+    async with anyio.create_task_group() as group:
+        for _ in range(4):
+            group.start_soon(ask)
+
+    assert len(issued) == 4
+    assert len(set(issued)) == 1
+    assert len(overlapping.memory.database.customer_sessions.rows) == 1

@@ -1,5 +1,5 @@
-"""A shopper's view of an order's checkout: summary, fee breakdown, where its payment stands, and
-the cards they saved with the store."""
+"""A shopper's view of an order's checkout: summary, fee breakdown, where its payment stands, and,
+for the shopper signed in at the store (a customer session), the cards they saved with it."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ pytestmark = pytest.mark.anyio
 
 async def test_an_unpaid_order_shows_its_fee_breakdown(system: System, store: Store) -> None:
     order = await system.order(store, "A-1", 4990)
-    checkout = await system.use_cases.show_checkout(store.id, order.id, with_saved_cards=True)
+    session = await system.customer_session(store, order)
+    checkout = await system.use_cases.show_checkout(store.id, order.id, customer_session=session)
     assert checkout.store.id == store.id
     assert checkout.order.reference == "A-1"
     assert (checkout.breakdown.platform_fee.format(), checkout.breakdown.store_amount.format()) == (
@@ -45,7 +46,7 @@ async def test_the_state_follows_the_payment(system: System, store: Store) -> No
     assert checkout.state.is_final
 
     await system.pay(made, SUCCEEDS)
-    checkout = await system.use_cases.show_checkout(store.id, order.id, with_saved_cards=True)
+    checkout = await system.use_cases.show_checkout(store.id, order.id)
     assert (checkout.state, checkout.failure_reason) == (CheckoutState.PAID, None)
 
 
@@ -53,11 +54,16 @@ async def test_a_returning_shopper_s_saved_cards_are_listed(system: System, stor
     first = await system.order(store, "A-1")
     await system.pay(await system.checkout(store, first, save_payment_method=True), SUCCEEDS)
     second = await system.order(store, "A-2")
-    checkout = await system.use_cases.show_checkout(store.id, second.id, with_saved_cards=True)
+    session = await system.customer_session(store, second)
+    checkout = await system.use_cases.show_checkout(store.id, second.id, customer_session=session)
     [card] = checkout.saved_cards
     assert (card.card_brand, card.card_last4, card.customer_email) == ("visa", "4242", SHOPPER)
+    assert checkout.signed_in
     without = await system.use_cases.show_checkout(store.id, second.id)
-    assert without.saved_cards == ()
+    assert (without.saved_cards, without.signed_in) == ((), False)
+    for wrong in ("spcs_" + "x" * 43, "not a token", "spcs_" + "x" * 200):
+        forged = await system.use_cases.show_checkout(store.id, second.id, customer_session=wrong)
+        assert (forged.saved_cards, forged.signed_in) == ((), False)
 
 
 async def test_the_checkout_works_when_the_gateway_cannot_list_cards(
@@ -72,15 +78,17 @@ async def test_the_checkout_works_when_the_gateway_cannot_list_cards(
         raise GatewayUnavailable("the gateway is down")
 
     monkeypatch.setattr(system.gateway, "list_payment_methods", unreachable)
-    checkout = await system.use_cases.show_checkout(store.id, second.id, with_saved_cards=True)
+    session = await system.customer_session(store, second)
+    checkout = await system.use_cases.show_checkout(store.id, second.id, customer_session=session)
     assert (checkout.state, checkout.saved_cards) == (CheckoutState.PENDING, ())
 
 
 async def test_a_store_not_taking_payments_lists_no_cards(system: System) -> None:
     created = await system.open_store("Not yet")
     order = await system.order(created.store, "N-1")
+    session = await system.customer_session(created.store, order)
     checkout = await system.use_cases.show_checkout(
-        created.store.id, order.id, with_saved_cards=True
+        created.store.id, order.id, customer_session=session
     )
     assert checkout.saved_cards == ()
     assert not checkout.store.accepts_payments

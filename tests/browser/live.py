@@ -184,3 +184,14 @@ class Marketplace:
 
     def checkout_url(self, store: Store, order_id: str) -> str:
         return f"{self.server.url}/checkout/{store.id}/{order_id}"
+
+    def signed_in_checkout_url(self, store: Store, order_id: str) -> str:
+        """Where the store's backend sends its signed-in shopper: the checkout with a customer
+        session (as ``checkout_url`` of the answer gives it, on this server's address)."""
+        issued = self._ok(
+            self.http.post(
+                f"{API}/store/orders/{order_id}/customer-session", headers=self.key(store)
+            )
+        )
+        token: str = issued["customer_session"]
+        return f"{self.checkout_url(store, order_id)}?customer_session={token}"

@@ -183,18 +183,21 @@ def test_a_shopper_pays_with_the_keyboard_alone(
     assert_paid(page, market, shop, order_id)
 
 
-def test_a_returning_shopper_pays_with_a_saved_card(
+def test_a_returning_shopper_signed_in_at_the_store_pays_with_a_saved_card(
     page: Page, market: Marketplace, shop: Store
 ) -> None:
     first = market.order(shop)
-    page.goto(market.checkout_url(shop, first))
+    page.goto(market.signed_in_checkout_url(shop, first))
     enter_card(page, SUCCEEDS, expiry="08/31")
     page.get_by_label("Save this card for my next purchases at Atelier Ana").check()
     page.get_by_role("button", name="Pay €49.90").click()
     assert_paid(page, market, shop, first)
 
     second = market.order(shop, amount=2500)
-    page.goto(market.checkout_url(shop, second))
+    page.goto(market.checkout_url(shop, second))  # the order's link alone: no saved card
+    expect(page.get_by_label("Card number")).to_be_visible()
+    expect(page.get_by_label("A new card")).to_have_count(0)
+    page.goto(market.signed_in_checkout_url(shop, second))
     saved = page.get_by_label("Visa ending in 4242, expires 08/2031")
     expect(saved).to_be_checked()
     expect(page.get_by_label("Card number")).to_be_hidden()
@@ -203,6 +206,19 @@ def test_a_returning_shopper_pays_with_a_saved_card(
     saved.check()
     page.get_by_role("button", name="Pay €25.00").click()
     assert_paid(page, market, shop, second)
+
+
+def test_a_signed_in_shopper_tries_again_after_a_decline_with_the_same_checkout(
+    page: Page, market: Marketplace, shop: Store
+) -> None:
+    order_id = market.order(shop)
+    page.goto(market.signed_in_checkout_url(shop, order_id))
+    enter_card(page, DECLINED)
+    page.get_by_role("button", name="Pay €49.90").click()
+    expect(page.get_by_role("alert")).to_contain_text("declined")
+    page.get_by_label("Card number").fill(SUCCEEDS)
+    page.get_by_role("button", name="Pay €49.90").click()
+    assert_paid(page, market, shop, order_id)
 
 
 def test_the_return_page_keeps_checking_until_the_payment_is_final(

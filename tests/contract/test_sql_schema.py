@@ -49,6 +49,7 @@ TABLES = {
     "ledger_entries",
     "gateway_customers",
     "payment_methods",
+    "customer_sessions",
     "inbox_events",
     "idempotency_records",
 }

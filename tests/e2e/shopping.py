@@ -122,7 +122,19 @@ class Marketplace:
             json={"order_id": order_id, "amount": 1999, "customer_email": SHOPPER, **body},
         )
 
+    def customer_session(self, store: StoreKey, order_id: str) -> str:
+        """What the store's backend asks for once the order's shopper signed in at the store."""
+        response = self.client.post(
+            f"{API}/store/orders/{order_id}/customer-session", headers=store.headers
+        )
+        assert response.status_code == 201, response.text
+        token: str = response.json()["customer_session"]
+        return token
+
     def intent_for(self, store: StoreKey, order_id: str, **body: Any) -> dict[str, Any]:
+        """The order's intent; saving the card, for its shopper signed in at the store."""
+        if body.get("save_payment_method") and "customer_session" not in body:
+            body["customer_session"] = self.customer_session(store, order_id)
         response = self.create_intent(store.id, order_id, **body)
         assert response.status_code == 200, response.text
         intent: dict[str, Any] = response.json()

@@ -13,6 +13,7 @@ from litestar.testing import TestClient
 
 from adapters.simulated import cards
 from adapters.simulated.gateway import SimulatedGateway
+from application.use_cases.create_customer_session import SessionForOrder
 from application.use_cases.create_payment_intent import IntentForOrder
 from entrypoints.container import Service
 
@@ -75,13 +76,21 @@ def pay(
     """The shopper pays ``order`` with ``card``; the payment's id."""
 
     async def checkout() -> str:
-        created = await service.use_cases().create_payment_intent(
+        use_cases = service.use_cases()
+        # Saving a card takes the shopper signed in at the store: a customer session.
+        session = (
+            (await use_cases.create_customer_session(SessionForOrder(store.id, order["id"]))).token
+            if save_card
+            else None
+        )
+        created = await use_cases.create_payment_intent(
             IntentForOrder(
                 store_id=store.id,
                 order_id=order["id"],
                 amount=order["amount"],
                 customer_email=order["customer_email"],
                 save_payment_method=save_card,
+                customer_session=session,
             )
         )
         await gateway(service).confirm(created.intent.id, created.intent.client_secret, card)

@@ -96,13 +96,15 @@ def test_the_checkout_shows_the_order_its_fees_and_a_test_card_form(
         "€48.65",  # the store's part
         "€1.25",  # the marketplace's fee: 2.5 % of €49.90, rounded
         "Pay €49.90",
-        SHOPPER,
+        "s***@example.lu",  # the shopper's e-mail, masked: the page holds no more of it
         "4242 4242 4242 4242",
         "4000 0025 0000 3155",
         'role="alert"',
         'aria-live="polite"',
     )
     assert "<b>" not in html
+    assert SHOPPER not in html
+    assert 'id="save-card"' not in html  # saving a card takes the shopper signed in
     labelled(html)
     # Card fields have no name: without the script nothing is ever submitted, least of all here.
     assert not re.search(r'<input[^>]*id="card-[^"]*"[^>]*name=', html)
@@ -113,7 +115,6 @@ def test_the_checkout_shows_the_order_its_fees_and_a_test_card_form(
         "order_id": order_id,
         "amount": 4990,
         "currency": "EUR",
-        "customer_email": SHOPPER,
     }
     assert config["create_intent_url"] == f"{API}/platform/stores/{shop.id}/payments/create-intent"
     assert config["simulator_url"] == "/simulator/payment_intents/"
@@ -187,22 +188,28 @@ def test_a_store_that_cannot_take_payments_says_so(client: TestClient[Any]) -> N
 # -- saved cards ----------------------------------------------------------------------------
 
 
-def test_a_returning_shopper_sees_and_pays_with_a_saved_card(
+def test_a_returning_shopper_signed_in_at_the_store_sees_and_pays_with_a_saved_card(
     client: TestClient[Any], market: Marketplace, shop: StoreKey
 ) -> None:
     first = market.order(shop)
     market.confirm(market.intent_for(shop, first, save_payment_method=True), SUCCEEDS)
     second = market.order(shop, amount=2500)
+    token = market.customer_session(shop, second)
     html = assert_page(
-        client.get(f"/checkout/{shop.id}/{second}"), 200, "Pay with", "Visa ending in 4242"
+        client.get(f"/checkout/{shop.id}/{second}", params={"customer_session": token}),
+        200,
+        "Pay with",
+        "Visa ending in 4242",
+        'id="save-card"',
     )
     labelled(html)
     assert re.search(r"Visa ending in 4242, expires \d\d/20\d\d", html)
     assert "4242424242424242" not in html.split("Test cards")[0]  # only the test-card list
     method_id = re.search(r'name="payment-choice" value="(pm_[^"]+)"', html)
     assert method_id is not None
+    assert config_of(html)["intent_request"]["customer_session"] == token
 
-    intent = market.intent_for(shop, second, amount=2500)
+    intent = market.intent_for(shop, second, amount=2500, customer_session=token)
     response = client.post(
         f"/simulator/payment_intents/{intent['payment_intent_id']}/confirm",
         json={"client_secret": intent["client_secret"], "payment_method": method_id.group(1)},
@@ -210,6 +217,20 @@ def test_a_returning_shopper_sees_and_pays_with_a_saved_card(
     assert response.status_code == 200, response.text
     assert response.json()["status"] == "succeeded"
     assert status_of(client, shop, second)["status"] == "paid"
+
+
+def test_without_a_customer_session_the_page_offers_no_saved_card(
+    client: TestClient[Any], market: Marketplace, shop: StoreKey
+) -> None:
+    first = market.order(shop)
+    market.confirm(market.intent_for(shop, first, save_payment_method=True), SUCCEEDS)
+    second = market.order(shop, amount=2500)
+
+    html = assert_page(client.get(f"/checkout/{shop.id}/{second}"), 200, "Card number")
+
+    assert "Pay with" not in html
+    assert not re.search(r"pm_[A-Za-z0-9]{24}", html)
+    assert "customer_session" not in config_of(html)["intent_request"]
 
 
 def test_the_simulator_takes_a_card_number_or_a_saved_card_of_the_customer_only(

@@ -71,6 +71,7 @@ def test_each_request_is_one_json_line_without_secrets(
         ("pan 4242 4242 4242 4242 ok", "[card redacted] ok", "4242 4242"),
         ("secret pi_3Ab_secret_XYZ", "pi_3Ab_secret_[redacted]", "XYZ"),
         ("whsec_abcdef and sk_test_123", "whsec_[redacted] and sk_test_[redacted]", "abcdef"),
+        ("?customer_session=spcs_Ab-9_x", "spcs_[redacted]", "Ab-9_x"),
         ("mail Ana.Maria@Example.COM", "A***@Example.COM", "na.Maria"),
         ("/customers/bob%40shop.lu/x", "b***%40shop.lu", "bob%40"),
     ],

@@ -43,6 +43,7 @@ CARDS = f"{STORE}/customers/{{customer_email}}/payment-methods"
 # legitimate call would carry, so only the ownership of the ids can refuse it).
 STORE_ROUTES_WITH_IDS: dict[tuple[str, str], dict[str, Any] | None] = {
     ("GET", f"{STORE}/orders/{{order_id}}"): None,
+    ("POST", f"{STORE}/orders/{{order_id}}/customer-session"): None,
     ("GET", f"{STORE}/payments/{{payment_id}}"): None,
     ("POST", f"{STORE}/payments/{{payment_id}}/refunds"): {"amount": 500},
     ("GET", CARDS): None,

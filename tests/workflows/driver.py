@@ -199,6 +199,10 @@ class Marketplace(Protocol):
 
     def remove_card(self, store: StoreRef, customer_email: str, card: str) -> None: ...
 
+    def customer_session(self, store: StoreRef, order: str) -> str:
+        """What the store's backend asks for once the order's shopper signed in at the store."""
+        ...
+
     # the storefront
     def preview_fee(self, store: StoreRef, amount: Money) -> Breakdown: ...
 
@@ -210,10 +214,17 @@ class Marketplace(Protocol):
         customer_email: str,
         *,
         save_card: bool = False,
+        customer_session: str | None = None,
     ) -> Checkout: ...
+
+    def cards_offered(self, store: StoreRef, order: str, customer_session: str | None) -> list[str]:
+        """The ids of the saved cards the order's checkout page offers."""
+        ...
 
     # the gateway's test mode: shoppers, banks, stores at the gateway, and webhook delivery
     def pay(self, checkout: Checkout, card_number: str) -> None: ...
+
+    def pay_with_saved_card(self, checkout: Checkout, card: str) -> None: ...
 
     def authenticate(self, checkout: Checkout, *, success: bool) -> None: ...
 

@@ -18,6 +18,7 @@ endpoint) runs on the test client's own event loop: the database engine lives th
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import datetime, timedelta
@@ -303,6 +304,11 @@ class HttpMarketplace:
         path = f"/customers/{_segment(customer_email)}/payment-methods/{_segment(card)}"
         self._as(store, "DELETE", path, expect=204)
 
+    def customer_session(self, store: StoreRef, order: str) -> str:
+        path = f"/orders/{_segment(order)}/customer-session"
+        token: str = self._as(store, "POST", path, expect=201)["customer_session"]
+        return token
+
     # -- the storefront -----------------------------------------------------------------------
 
     def _storefront(self, store: StoreRef) -> str:
@@ -324,7 +330,9 @@ class HttpMarketplace:
         customer_email: str,
         *,
         save_card: bool = False,
+        customer_session: str | None = None,
     ) -> Checkout:
+        signed_in = {} if customer_session is None else {"customer_session": customer_session}
         intent = self._call(
             "POST",
             f"{self._storefront(store)}/create-intent",
@@ -334,6 +342,7 @@ class HttpMarketplace:
                 "currency": amount.currency.code,
                 "customer_email": customer_email,
                 "save_payment_method": save_card,
+                **signed_in,
             },
         )
         checkout = Checkout(
@@ -345,6 +354,13 @@ class HttpMarketplace:
         self._payment_stores[checkout.payment] = store
         return checkout
 
+    def cards_offered(self, store: StoreRef, order: str, customer_session: str | None) -> list[str]:
+        """The saved cards the checkout page offers, as its radio buttons name them."""
+        params = {} if customer_session is None else {"customer_session": customer_session}
+        page = self._client.get(f"/checkout/{_segment(store.id)}/{_segment(order)}", params=params)
+        assert page.status_code == 200, page.text
+        return re.findall(r'name="payment-choice" value="(pm_[^"]+)"', page.text)
+
     # -- the gateway's test mode --------------------------------------------------------------
 
     def _simulator(self, path: str, body: dict[str, Any] | None = None) -> Any:
@@ -352,6 +368,10 @@ class HttpMarketplace:
 
     def pay(self, checkout: Checkout, card_number: str) -> None:
         body = {"client_secret": checkout.client_secret, "card_number": card_number}
+        self._simulator(f"/payment_intents/{_segment(checkout.intent)}/confirm", body)
+
+    def pay_with_saved_card(self, checkout: Checkout, card: str) -> None:
+        body = {"client_secret": checkout.client_secret, "payment_method": card}
         self._simulator(f"/payment_intents/{_segment(checkout.intent)}/confirm", body)
 
     def authenticate(self, checkout: Checkout, *, success: bool) -> None:

@@ -63,6 +63,7 @@ class Story:
     breakdown: Breakdown | None = None
     refunds: list[RefundView] = field(default_factory=list)
     registered: OrderView | None = None
+    customer_session: str | None = None  # the shopper signed in at the store, for this checkout
 
     # -- stores ---------------------------------------------------------------------------
 
@@ -123,8 +124,18 @@ class Story:
             order.amount if amount is None else amount,
             order.customer_email if email is None else email,
             save_card=save_card,
+            customer_session=self.customer_session,
         )
         return self.keep_checkout(checkout)
+
+    def sign_in(self) -> str:
+        """The order's shopper signs in at the store, whose backend asks for a customer session."""
+        store, order = self.order()
+        self.customer_session = self.market.customer_session(store, order.id)
+        return self.customer_session
+
+    def sign_out(self) -> None:
+        self.customer_session = None
 
     def keep_checkout(self, checkout: Checkout) -> Checkout:
         assert self.order_key is not None

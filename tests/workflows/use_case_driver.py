@@ -24,6 +24,7 @@ from application.ports import UnitOfWorkFactory
 from application.settings import ServiceSettings
 from application.use_cases.catalogue import Ports, UseCases
 from application.use_cases.change_payout_settings import PayoutChange
+from application.use_cases.create_customer_session import SessionForOrder
 from application.use_cases.create_payment_intent import IntentForOrder
 from application.use_cases.create_store import NewStore
 from application.use_cases.list_payments import PaymentQuery
@@ -223,6 +224,10 @@ class UseCaseMarketplace:
     def remove_card(self, store: StoreRef, customer_email: str, card: str) -> None:
         self._run(self.use_cases.remove_payment_method(store.id, customer_email, card))
 
+    def customer_session(self, store: StoreRef, order: str) -> str:
+        issued = self._run(self.use_cases.create_customer_session(SessionForOrder(store.id, order)))
+        return issued.token
+
     # -- the storefront -----------------------------------------------------------------------
 
     def preview_fee(self, store: StoreRef, amount: Money) -> Breakdown:
@@ -237,6 +242,7 @@ class UseCaseMarketplace:
         customer_email: str,
         *,
         save_card: bool = False,
+        customer_session: str | None = None,
     ) -> Checkout:
         command = IntentForOrder(
             store.id,
@@ -245,14 +251,25 @@ class UseCaseMarketplace:
             customer_email,
             currency=amount.currency.code,
             save_payment_method=save_card,
+            customer_session=customer_session,
         )
         made = self._run(self.use_cases.create_payment_intent(command))
         return _checkout(made.payment, made.intent, made.breakdown)
+
+    def cards_offered(self, store: StoreRef, order: str, customer_session: str | None) -> list[str]:
+        shown = self.use_cases.show_checkout(store.id, order, customer_session=customer_session)
+        return [card.id for card in self._run(shown).saved_cards]
 
     # -- the gateway's test mode --------------------------------------------------------------
 
     def pay(self, checkout: Checkout, card_number: str) -> None:
         self._run(self.gateway.confirm(checkout.intent, checkout.client_secret, card_number))
+
+    def pay_with_saved_card(self, checkout: Checkout, card: str) -> None:
+        confirm = self.gateway.confirm_with_saved_card(
+            checkout.intent, checkout.client_secret, card
+        )
+        self._run(confirm)
 
     def authenticate(self, checkout: Checkout, *, success: bool) -> None:
         self._run(self.gateway.authenticate(checkout.intent, checkout.client_secret, success))

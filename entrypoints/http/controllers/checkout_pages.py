@@ -3,7 +3,12 @@
 ``/checkout/{store_id}/{order_id}`` shows the order, its fee breakdown and a card form: Stripe's
 Payment Element when the gateway is Stripe, a test-card form that talks only to the simulator
 otherwise. Its script asks the public storefront API for the order's payment intent (sending the
-order's id, amount and e-mail, never card data) and confirms it with the gateway.
+order's id and amount, never card data) and confirms it with the gateway. The page shows the
+order's e-mail masked (``l***@example.com``) and holds no more of it.
+
+The shopper's saved cards (and the offer to save one) are on the page only when its address
+carries a customer session (``?customer_session=…``) that the store's backend asked for once its
+shopper signed in; the script passes it on to create-intent, which uses it up.
 
 ``/checkout/complete?store=…&order=…`` says whether the order is paid, failed or still processing,
 and keeps asking the public payment-status endpoint until the answer is final. Stripe adds
@@ -22,6 +27,7 @@ from litestar.params import FromPath, FromQuery
 
 from application.errors import NotFound
 from application.use_cases.show_checkout import Checkout, CheckoutState
+from domain.email import masked
 from domain.errors import DomainError
 from domain.payment_method import SavedPaymentMethod
 from entrypoints.http.auth import service_of
@@ -191,10 +197,15 @@ class CheckoutPagesController(Controller):
         "/{store_id:str}/{order_id:str}",
         summary="The shopper's checkout of one order",
         description=(
-            "The order's summary and fee breakdown, the shopper's saved cards (brand, last four "
-            "digits and expiry only) and a card form: Stripe's Payment Element with the Stripe "
-            "gateway, a test-card form that talks only to the simulator otherwise. A paid order "
-            "says it is already paid; an unknown store or order is a 404 page."
+            "The order's summary (the shopper's e-mail masked: `l***@example.com`) and fee "
+            "breakdown, and a card form: Stripe's Payment Element with the Stripe gateway, a "
+            "test-card form that talks only to the simulator otherwise. With `customer_session` "
+            "(the token the store's backend got from `POST /api/v1/store/orders/{order_id}/"
+            "customer-session` once its shopper signed in) and only then, the page also lists "
+            "the cards the shopper saved with the store (brand, last four digits and expiry) and "
+            "offers to save the new one; an unknown, expired or used token shows the page "
+            "without them. A paid order says it is already paid; an unknown store or order is a "
+            "404 page. Never cached, and it sends no referrer."
         ),
         media_type="text/html",
         responses=documented_pages(404, 409),
@@ -206,9 +217,12 @@ class CheckoutPagesController(Controller):
         store_id: FromPath[str],
         order_id: FromPath[str],
         use_cases: UseCasesDependency,
+        customer_session: FromQuery[str | None] = None,
     ) -> Response[str]:
         settings = service_of(request).settings()
-        checkout = await use_cases.show_checkout(store_id, order_id, with_saved_cards=True)
+        checkout = await use_cases.show_checkout(
+            store_id, order_id, customer_session=customer_session
+        )
         addresses = _addresses(checkout.store.id, checkout.order.id)
         if checkout.state is CheckoutState.PAID:
             return render_page(
@@ -248,7 +262,7 @@ class CheckoutPagesController(Controller):
                 "order_id": checkout.order.id,
                 "amount": checkout.order.amount.minor_units,
                 "currency": checkout.order.amount.currency.code,
-                "customer_email": checkout.order.customer_email,
+                **({"customer_session": customer_session} if checkout.signed_in else {}),
             },
             "simulator_url": SIMULATOR_INTENTS,
             "complete_url": complete,
@@ -260,7 +274,8 @@ class CheckoutPagesController(Controller):
             title=f"Pay {checkout.store.name}",
             stripe=stripe,
             test_mode=not stripe,
-            email=checkout.order.customer_email,
+            email=masked(checkout.order.customer_email),
+            signed_in=checkout.signed_in,
             saved_cards=[{"id": c.id, "label": card_label(c)} for c in checkout.saved_cards],
             test_cards=[
                 {"number": number, "spaced": spaced(number), "meaning": meaning}

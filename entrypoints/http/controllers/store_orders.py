@@ -1,17 +1,23 @@
-"""A store registers its orders and reads where their payment stands."""
+"""A store registers its orders, reads where their payment stands, and vouches for the shopper
+of one at its checkout (a customer session)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
+from litestar.exceptions import ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody
 
+from application.idempotent_requests import MAX_KEY_LENGTH
+from application.use_cases.create_customer_session import SessionForOrder
 from application.use_cases.register_order import NewOrder
+from entrypoints.http.auth import service_of
 from entrypoints.http.dependencies import StoreDependency, UseCasesDependency
-from entrypoints.http.idempotency import IdempotentOperation, idempotent
+from entrypoints.http.idempotency import HEADER, IdempotentOperation, idempotent
 from entrypoints.http.problems import documented
+from entrypoints.http.schemas.customer_sessions import CustomerSessionOut, customer_session_out
 from entrypoints.http.schemas.orders import NewOrderBody, OrderOut, order_out
 
 
@@ -68,3 +74,41 @@ class StoreOrdersController(Controller):
         self, order_id: FromPath[str], store: StoreDependency, use_cases: UseCasesDependency
     ) -> OrderOut:
         return order_out(await use_cases.get_order(store.id, order_id))
+
+    @post(
+        "/{order_id:str}/customer-session",
+        status_code=201,
+        summary="Let the order's signed-in shopper use their saved cards at its checkout",
+        description=(
+            "Call it from the store's backend once the order's shopper signed in at the store, and "
+            "send the shopper's browser to `checkout_url` (the checkout page with "
+            "`?customer_session=<token>`). Only with it does the checkout show the cards the "
+            "shopper saved with the store and offer to save one, and only with it does "
+            "create-intent attach the shopper's gateway customer. The token is bound to this "
+            "store, this order and its shopper, expires after 15 minutes and is used up by the "
+            "first create-intent that sends it; storepay keeps only its hash. Ask again for a "
+            "new one (say, when the shopper comes back later). A retry with the same "
+            "`Idempotency-Key` gets the same token again. A paid order: 409 order_already_paid."
+        ),
+        responses=documented(401, 404, 409),
+        operation_class=IdempotentOperation,
+    )
+    async def create_customer_session(
+        self,
+        request: Request[Any, Any, Any],
+        order_id: FromPath[str],
+        store: StoreDependency,
+        use_cases: UseCasesDependency,
+    ) -> CustomerSessionOut:
+        key = request.headers.get(HEADER)
+        if key is not None and not 0 < len(key) <= MAX_KEY_LENGTH:
+            raise ValidationException(
+                detail=f"{HEADER} is 1 to {MAX_KEY_LENGTH} characters",
+                extra=[{"key": HEADER, "message": "too long", "source": "header"}],
+            )
+        # Idempotent in the use case: a retry gets the same session's token, derived again
+        # rather than kept (an answer kept for replay would hold the token in plain text).
+        issued = await use_cases.create_customer_session(
+            SessionForOrder(store.id, order_id, idempotency_key=key)
+        )
+        return customer_session_out(issued, service_of(request).settings().public_url)

@@ -52,12 +52,22 @@ class StorefrontController(Controller):
         summary="Start paying an order: its one open payment intent",
         description=(
             "Checks the order against what the shopper's page says it is paying: the amount, the "
-            "currency (optional) and the customer's email must be the order's (422 "
-            "amount_mismatch, currency_mismatch, customer_mismatch). The store must accept "
-            "payments (409 payments_not_enabled); a paid order is refused (409 "
-            "order_already_paid). While the order's intent is still open, calling again returns "
-            "that same intent: one order never has two open intents. `publishable_key` is sent "
-            "only by the Stripe gateway."
+            "currency (optional) and the customer's email (optional: the order's own is used "
+            "when left out) must be the order's (422 amount_mismatch, currency_mismatch, "
+            "customer_mismatch). The store must accept payments (409 payments_not_enabled); a "
+            "paid order is refused (409 order_already_paid). While the order's intent is still "
+            "open, calling again returns that same intent: one order never has two open "
+            "intents.\n\n"
+            "Saved cards: only with `customer_session`, the token the store's backend asked for "
+            "once its shopper signed in, is the shopper's gateway customer attached to the "
+            "intent, so that a card they saved can pay it and `save_payment_method` can save "
+            "one. The session is used up by this call; an unknown, expired, used or foreign one "
+            "is 422 customer_session_invalid, and `save_payment_method` without one is 422 "
+            "customer_session_required. An open intent is handed out only to a caller it fits: "
+            "one made for the shopper's customer is canceled and replaced by a card-only intent "
+            "for a caller without a session (and the other way round) while nothing is being "
+            "confirmed on it; while something is, 422 customer_session_required. "
+            "`publishable_key` is sent only by the Stripe gateway."
         ),
         responses=documented(404, 409, 422, 429),
     )
@@ -76,6 +86,7 @@ class StorefrontController(Controller):
                 currency=data.currency,
                 metadata=data.metadata,
                 save_payment_method=data.save_payment_method,
+                customer_session=data.customer_session,
             )
         )
         return payment_intent_out(created)

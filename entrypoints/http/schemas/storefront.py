@@ -9,6 +9,7 @@ import msgspec
 from application.use_cases.create_payment_intent import PaymentIntentCreated
 from domain.fees import FeeBreakdown
 from entrypoints.http.schemas.common import Amount, CurrencyCode, Email, Metadata
+from entrypoints.http.schemas.customer_sessions import CustomerSessionToken
 
 OrderId = Annotated[str, msgspec.Meta(min_length=1, max_length=100, examples=["ord_01J..."])]
 
@@ -16,10 +17,30 @@ OrderId = Annotated[str, msgspec.Meta(min_length=1, max_length=100, examples=["o
 class CreateIntentBody(msgspec.Struct, forbid_unknown_fields=True):
     order_id: OrderId
     amount: Amount
-    customer_email: Email
+    customer_email: (
+        Annotated[
+            Email,
+            msgspec.Meta(
+                description=(
+                    "Checked against the order's when given (422 customer_mismatch); the order's "
+                    "own is used otherwise."
+                )
+            ),
+        ]
+        | None
+    ) = None
     currency: CurrencyCode | None = None
     metadata: Metadata = msgspec.field(default_factory=dict)
-    save_payment_method: bool = False
+    save_payment_method: Annotated[
+        bool,
+        msgspec.Meta(
+            description=(
+                "Save the card to the shopper's customer once paid: needs `customer_session` "
+                "(422 customer_session_required)."
+            )
+        ),
+    ] = False
+    customer_session: CustomerSessionToken | None = None
 
 
 class PaymentIntentOut(msgspec.Struct, omit_defaults=True):

@@ -3,7 +3,9 @@
  * Every sentence and every amount it shows comes from the server (the page's JSON config).
  * Card data goes to the payment gateway only: in test mode to the simulator's endpoints, with
  * Stripe to Stripe.js's Payment Element. storepay's own API only ever receives the order's id,
- * amount (an integer of minor units, passed through untouched) and the shopper's e-mail.
+ * amount (an integer of minor units, passed through untouched) and, when the store sent the
+ * shopper here signed in, the customer session that create-intent uses up: so one intent is made
+ * per page and confirmed again after a decline.
  */
 (function () {
   "use strict";
@@ -112,6 +114,9 @@
   }
 
   function createIntent(save) {
+    if (intent !== null) {
+      return Promise.resolve(intent); // still confirmable after a decline
+    }
     var request = {};
     for (var key in config.intent_request) {
       request[key] = config.intent_request[key];
@@ -160,7 +165,8 @@
     var number = document.getElementById("card-number").value.replace(/[\s-]/g, "");
     var expiry = document.getElementById("card-expiry").value;
     var cvc = document.getElementById("card-cvc").value.trim();
-    var save = document.getElementById("save-card").checked;
+    var saveBox = document.getElementById("save-card");
+    var save = saveBox !== null && saveBox.checked;
     var invalid = [];
     if (!/^[0-9]{12,19}$/.test(number)) {
       invalid.push(fieldError("card-number", words.fields.card_number));

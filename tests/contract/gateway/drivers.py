@@ -36,6 +36,10 @@ class GatewayDriver(Protocol):
 
     async def pay(self, intent: GatewayIntent, card_number: str) -> None: ...
 
+    async def pay_with_saved_card(self, intent: GatewayIntent, payment_method_id: str) -> None:
+        """Confirm with a card a customer saved (Stripe: ``payment_method`` on confirm)."""
+        ...
+
     async def authenticate(self, intent: GatewayIntent, *, success: bool) -> None: ...
 
     async def close_dispute(self, dispute_id: str, *, won: bool) -> None: ...
@@ -67,6 +71,11 @@ class SimulatedDriver:
 
     async def pay(self, intent: GatewayIntent, card_number: str) -> None:
         await self._gateway.confirm(intent.id, intent.client_secret, card_number)
+
+    async def pay_with_saved_card(self, intent: GatewayIntent, payment_method_id: str) -> None:
+        await self._gateway.confirm_with_saved_card(
+            intent.id, intent.client_secret, payment_method_id
+        )
 
     async def authenticate(self, intent: GatewayIntent, *, success: bool) -> None:
         await self._gateway.authenticate(intent.id, intent.client_secret, success)

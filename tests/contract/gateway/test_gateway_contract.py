@@ -744,6 +744,40 @@ async def test_a_card_is_not_saved_unless_asked(
     assert await events(gateway, driver, "payment_method.attached") == []
 
 
+async def test_a_saved_card_pays_only_an_intent_of_its_customer(
+    gateway: PaymentGateway, driver: GatewayDriver
+) -> None:
+    account_id = await onboarded_account(gateway, driver)
+    customer_id = await gateway.ensure_customer(email=EMAIL, store_id="store_1")
+    saving = await gateway.create_payment_intent(
+        intent_request(account_id, key="saving", customer_id=customer_id, save_payment_method=True)
+    )
+    await driver.pay(saving, SUCCEEDS)
+    [card] = await gateway.list_payment_methods(customer_id)
+    other_customer = await gateway.ensure_customer(email="other@example.com", store_id="store_1")
+    without = await gateway.create_payment_intent(intent_request(account_id, key="without"))
+    someone_else_s = await gateway.create_payment_intent(
+        intent_request(account_id, key="someone-else", customer_id=other_customer)
+    )
+    theirs = await gateway.create_payment_intent(
+        intent_request(account_id, key="theirs", customer_id=customer_id)
+    )
+
+    assert (without.customer_id, someone_else_s.customer_id) == (None, other_customer)
+    assert theirs.customer_id == customer_id
+    assert (await gateway.retrieve_payment_intent(theirs.id)).customer_id == customer_id
+    for intent in (without, someone_else_s):
+        with pytest.raises(GatewayError):
+            await driver.pay_with_saved_card(intent, card.payment_method_id)
+        assert (await gateway.retrieve_payment_intent(intent.id)).observation.state in (
+            IntentState.PENDING,
+            IntentState.FAILED,
+        )
+    await driver.pay_with_saved_card(theirs, card.payment_method_id)
+    paid = await gateway.retrieve_payment_intent(theirs.id)
+    assert paid.observation.state is IntentState.SUCCEEDED
+
+
 async def test_a_declined_card_is_not_saved(gateway: PaymentGateway, driver: GatewayDriver) -> None:
     account_id = await onboarded_account(gateway, driver)
     customer_id = await gateway.ensure_customer(email=EMAIL, store_id="store_1")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bdd.wording import phrase, records
-from pytest_bdd import then
+from pytest_bdd import given, then, when
 
 from ..driver import SavedCard, StoreRef
 from ..story import Story
@@ -35,3 +35,34 @@ def _(story: Story, email: str, datatable: list[list[str]]) -> None:
 @then(phrase('"{email}" has no saved cards'))
 def _(story: Story, email: str) -> None:
     assert story.market.saved_cards(story.store(), email) == []
+
+
+@given("the shopper signed in at the store")
+def _(story: Story) -> None:
+    story.sign_in()
+
+
+@then(phrase('the checkout offers the card ending {last4} of "{email}"'))
+def _(story: Story, last4: str, email: str) -> None:
+    store, order = story.order()
+    card = card_ending(story, store, email, last4)
+    assert story.market.cards_offered(store, order.id, story.customer_session) == [card.id]
+
+
+@then("the checkout offers no saved card")
+def _(story: Story) -> None:
+    store, order = story.order()
+    assert story.market.cards_offered(store, order.id, story.customer_session) == []
+
+
+@when(phrase('the shopper chooses the saved card ending {last4} of "{email}" to pay'))
+def _(story: Story, last4: str, email: str) -> None:
+    card = card_ending(story, story.store(), email, last4)
+    story.attempt.run(lambda: story.market.pay_with_saved_card(story.checkout, card.id))
+
+
+@then("the saved card could not pay")
+def _(story: Story) -> None:
+    story.attempt.refused()  # the gateway knows no such card for this payment's customer
+    _, order = story.order()
+    assert order.payment_status == "pending"

@@ -55,7 +55,9 @@ def _(story: Story, email: str, card: str, reference: str) -> None:
     story.use_order(reference)
     _, order = story.order()
     assert order.customer_email == email, f"order {reference} is {order.customer_email}'s"
+    story.sign_in()
     checkout = story.check_out(save_card=True)
+    story.sign_out()
     story.market.pay(checkout, CARDS[card])
 
 
