@@ -13,6 +13,7 @@ from dependency_injector import containers, providers
 
 from adapters.prometheus import PrometheusTelemetry
 from adapters.simulated import SimulatedGateway
+from adapters.simulated.delivery import REDELIVERY_SCHEDULE
 from adapters.sqlalchemy import SqlUnitOfWorkFactory, create_engine
 from adapters.stripe import StripeGateway
 from adapters.system.api_keys import RandomSecrets
@@ -44,6 +45,7 @@ def simulated_gateway(settings: Settings) -> SimulatedGateway:
         webhook_secret=settings.webhook_secret,
         connect_webhook_secret=settings.connect_secret,
         public_url=settings.public_url,
+        redelivery=REDELIVERY_SCHEDULE,
     )
 
 
@@ -130,7 +132,7 @@ def build_service(settings: Settings) -> Service:
 
 async def close_service(service: Service) -> None:
     """Release what the adapters hold open: database connections, connections to Stripe."""
-    await service.adapters.engine().dispose()
     gateway = service.adapters.gateway()
-    if isinstance(gateway, StripeGateway):
+    if isinstance(gateway, StripeGateway | SimulatedGateway):
         await gateway.aclose()
+    await service.adapters.engine().dispose()
