@@ -15,6 +15,7 @@ from adapters.prometheus import PrometheusTelemetry
 from adapters.simulated import SimulatedGateway
 from adapters.simulated.delivery import REDELIVERY_SCHEDULE
 from adapters.sqlalchemy import SqlUnitOfWorkFactory, create_engine
+from adapters.sqlalchemy.token_uses import SqlTokenUses
 from adapters.stripe import StripeGateway
 from adapters.system.api_keys import RandomSecrets
 from adapters.system.clock import SystemClock
@@ -96,6 +97,7 @@ class Adapters(containers.DeclarativeContainer):
         pool_size=settings.provided.database_pool_size,
     )
     uow_factory = providers.Singleton(SqlUnitOfWorkFactory, engine)
+    token_uses = providers.Singleton(SqlTokenUses, engine)
     clock = providers.Singleton(SystemClock)
     ids = providers.Singleton(TimeOrderedIds)
     secrets = providers.Singleton(RandomSecrets)
@@ -121,6 +123,7 @@ class Service(containers.DeclarativeContainer):
         secrets=adapters.secrets,
         signer=adapters.signer,
         settings=providers.Callable(service_settings, settings),
+        token_uses=adapters.token_uses,
         telemetry=adapters.telemetry,
     )
     use_cases = providers.Singleton(wired_use_cases, ports)

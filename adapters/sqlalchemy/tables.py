@@ -325,3 +325,13 @@ idempotency_records = sa.Table(
     sa.Column("result", sa.LargeBinary, nullable=False),
     sa.Column("created_at", UtcDateTime, nullable=False),
 )
+
+# One row per single-use token (an onboarding link's) already used; kept until it could no
+# longer verify anyway.
+used_tokens = sa.Table(
+    "used_tokens",
+    metadata,
+    sa.Column("token_id", sa.String(255), primary_key=True),
+    sa.Column("used_at", UtcDateTime, nullable=False),
+    sa.Column("keep_until", UtcDateTime, nullable=False, index=True),
+)

@@ -51,6 +51,7 @@ TABLES = {
     "payment_methods",
     "inbox_events",
     "idempotency_records",
+    "used_tokens",
 }
 
 
