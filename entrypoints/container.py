@@ -12,10 +12,8 @@ import hmac
 from dependency_injector import containers, providers
 
 from adapters.prometheus import PrometheusTelemetry
-from adapters.simulated import SimulatedGateway
-from adapters.simulated.delivery import REDELIVERY_SCHEDULE
-from adapters.sqlalchemy import SqlUnitOfWorkFactory, create_engine
-from adapters.sqlalchemy.token_uses import SqlTokenUses
+from adapters.simulated import REDELIVERY_SCHEDULE, SimulatedGateway
+from adapters.sqlalchemy import SqlTokenUses, SqlUnitOfWorkFactory, create_engine
 from adapters.stripe import StripeGateway
 from adapters.system.api_keys import RandomSecrets
 from adapters.system.clock import SystemClock
