@@ -13,7 +13,7 @@ from dependency_injector import containers, providers
 
 from adapters.prometheus import PrometheusTelemetry
 from adapters.simulated import REDELIVERY_SCHEDULE, SimulatedGateway
-from adapters.sqlalchemy import SqlTokenUses, SqlUnitOfWorkFactory, create_engine
+from adapters.sqlalchemy import SqlUnitOfWorkFactory, create_engine
 from adapters.stripe import StripeGateway
 from adapters.system.api_keys import RandomSecrets
 from adapters.system.clock import SystemClock
@@ -95,7 +95,6 @@ class Adapters(containers.DeclarativeContainer):
         pool_size=settings.provided.database_pool_size,
     )
     uow_factory = providers.Singleton(SqlUnitOfWorkFactory, engine)
-    token_uses = providers.Singleton(SqlTokenUses, engine)
     clock = providers.Singleton(SystemClock)
     ids = providers.Singleton(TimeOrderedIds)
     secrets = providers.Singleton(RandomSecrets)
@@ -121,7 +120,7 @@ class Service(containers.DeclarativeContainer):
         secrets=adapters.secrets,
         signer=adapters.signer,
         settings=providers.Callable(service_settings, settings),
-        token_uses=adapters.token_uses,
+        token_uses=adapters.uow_factory.provided.token_uses,
         telemetry=adapters.telemetry,
     )
     use_cases = providers.Singleton(wired_use_cases, ports)
