@@ -68,6 +68,16 @@ class TokenSigner(Protocol):
         ...
 
 
+class TokenUses(Protocol):
+    """Which single-use tokens were used, as every process of the service sees it."""
+
+    async def use(self, token_id: str, *, now: datetime, keep_until: datetime) -> bool:
+        """Record the first use of ``token_id``; ``False`` (and nothing recorded) if it was used
+        before. A use is remembered at least until ``keep_until`` (the latest a token used at
+        ``now`` can still verify), and may be forgotten after."""
+        ...
+
+
 class StoreRepository(Protocol):
     async def add(self, store: Store) -> None: ...
 

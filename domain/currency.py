@@ -8,6 +8,10 @@ departs from ISO 4217, because every amount in this service travels to and from 
 - three-decimal currencies are charged in multiples of 10 minor units;
 - ISK stays two-decimal in the API but is charged in whole krónur (multiples of 100);
 - HUF and TWD are paid out in whole units (multiples of 100).
+
+Every ISO 4217 code is known (so that what was once stored can always be read), but money enters
+the service only in a currency Stripe takes card payments in: ``Currency.for_payments``. Fund
+codes (CLF, UYW, BOV...) and currencies Stripe does not present are refused there.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from domain.errors import UnknownCurrency
+from domain.errors import UnknownCurrency, UnsupportedCurrency
 
 STRIPE_ZERO_DECIMAL = frozenset(
     {"BIF", "CLP", "DJF", "GNF", "JPY", "KMF", "KRW", "MGA"}
@@ -39,6 +43,20 @@ SOS 2 SRD 2 SSP 2 STN 2 SVC 2 SYP 2 SZL 2 THB 2 TJS 2 TMT 2 TND 3 TOP 2 TRY 2 TT
 UAH 2 UGX 0 USD 2 USN 2 UYI 0 UYU 2 UYW 4 UZS 2 VED 2 VES 2 VND 0 VUV 0 WST 2 XAF 0 XCD 2 XCG 2
 XOF 0 XPF 0 YER 2 ZAR 2 ZMW 2 ZWG 2
 """
+
+# The currencies Stripe presents card payments in (docs.stripe.com/currencies, "Supported
+# presentment currencies", with its three-decimal currencies), as far as ISO 4217 still lists
+# them (Stripe's STD is ISO's retired code for STN, which Stripe does not take).
+_STRIPE_PRESENTMENT = """
+    USD AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BWP
+    BYN BZD CAD CDF CHF CLP CNY COP CRC CVE CZK DJF DKK DOP DZD EGP ETB EUR FJD FKP GBP GEL GIP
+    GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR ISK JMD JOD JPY KES KGS KHR KMF KRW KWD KYD KZT
+    LAK LBP LKR LRD LSL MAD MDL MGA MKD MMK MNT MOP MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR
+    NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SEK SGD SHP SLE SOS SRD
+    SZL THB TJS TND TOP TRY TTD TWD TZS UAH UGX UYU UZS VND VUV WST XAF XCD XCG XOF XPF YER ZAR
+    ZMW
+"""
+STRIPE_PRESENTMENT_CURRENCIES = frozenset(_STRIPE_PRESENTMENT.split())
 
 # Stripe's smallest charge in the currencies it publishes a minimum for, in minor units.
 _STRIPE_MINIMUM_CHARGES = {
@@ -72,6 +90,21 @@ class Currency:
             return _CURRENCIES[code.upper()]
         except KeyError:
             raise UnknownCurrency(f"unknown currency code {code!r}") from None
+
+    @classmethod
+    def for_payments(cls, code: str) -> Currency:
+        """The currency for a code money may be asked in: one Stripe takes card payments in."""
+        currency = cls.of(code)
+        if not currency.takes_card_payments:
+            raise UnsupportedCurrency(
+                f"{currency.code} is not a currency card payments can be taken in; use one of "
+                "Stripe's presentment currencies (for example EUR, USD, GBP or JPY)"
+            )
+        return currency
+
+    @property
+    def takes_card_payments(self) -> bool:
+        return self.code in STRIPE_PRESENTMENT_CURRENCIES
 
     @property
     def minor_units_per_major(self) -> int:

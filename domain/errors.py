@@ -11,6 +11,7 @@ class DomainError(Exception):
     """A business rule said no. ``code`` is stable; ``message`` is for people."""
 
     code = "domain_error"
+    field: str | None = None  # the request field at fault, when one is
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -19,6 +20,14 @@ class DomainError(Exception):
 
 class UnknownCurrency(DomainError):
     code = "unknown_currency"
+    field = "currency"
+
+
+class UnsupportedCurrency(DomainError):
+    """An ISO 4217 currency the payment gateway does not take card payments in."""
+
+    code = "unsupported_currency"
+    field = "currency"
 
 
 class CurrencyMismatch(DomainError):
@@ -59,6 +68,13 @@ class InvalidStore(DomainError):
 
 class InvalidOrder(DomainError):
     code = "invalid_order"
+
+
+class StoreCurrencyMismatch(DomainError):
+    """Money in another currency than the store's: its fees, balance and payouts are in its own."""
+
+    code = "store_currency_mismatch"
+    field = "currency"
 
 
 class IllegalTransition(DomainError):

@@ -10,8 +10,8 @@ from datetime import datetime
 from domain.account import AccountStatus, ConnectedAccount, store_account_status
 from domain.currency import Currency
 from domain.email import normalise_email
-from domain.errors import IllegalTransition, InvalidStore
-from domain.fees import FeePolicy, Percentage
+from domain.errors import IllegalTransition, InvalidStore, StoreCurrencyMismatch
+from domain.fees import FeeBreakdown, FeePolicy, Percentage
 from domain.money import Money
 from domain.payout import PayoutReport, PayoutSchedule, PayoutSettings
 
@@ -115,6 +115,19 @@ class Store:
         """Keep the latest payout report, so the store can see its money arrive (or not)."""
         if self.last_payout is None or report.outranks(self.last_payout):
             self.last_payout = report
+
+    def takes(self, currency: Currency) -> None:
+        """Refuse money in another currency: a store is paid in its own currency only, so its
+        fee policy (whose fixed parts are in that currency) applies to every order it has."""
+        if currency != self.currency:
+            raise StoreCurrencyMismatch(
+                f"{self.name} takes payments in {self.currency.code}, not {currency.code}"
+            )
+
+    def quote(self, total: Money) -> FeeBreakdown:
+        """How a payment of ``total`` divides between the store and the platform."""
+        self.takes(total.currency)
+        return self.fee_policy.breakdown(total)
 
     def rotate_api_key(self, api_key_hash: str) -> None:
         self.api_key_hash = api_key_hash

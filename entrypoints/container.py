@@ -12,7 +12,7 @@ import hmac
 from dependency_injector import containers, providers
 
 from adapters.prometheus import PrometheusTelemetry
-from adapters.simulated import SimulatedGateway
+from adapters.simulated import REDELIVERY_SCHEDULE, SimulatedGateway
 from adapters.sqlalchemy import SqlUnitOfWorkFactory, create_engine
 from adapters.stripe import ACTED_ON, StripeGateway
 from adapters.system.api_keys import RandomSecrets
@@ -44,6 +44,7 @@ def simulated_gateway(settings: Settings) -> SimulatedGateway:
         webhook_secret=settings.webhook_secret,
         connect_webhook_secret=settings.connect_secret,
         public_url=settings.public_url,
+        redelivery=REDELIVERY_SCHEDULE,
     )
 
 
@@ -120,6 +121,7 @@ class Service(containers.DeclarativeContainer):
         secrets=adapters.secrets,
         signer=adapters.signer,
         settings=providers.Callable(service_settings, settings),
+        token_uses=adapters.uow_factory.provided.token_uses,
         telemetry=adapters.telemetry,
     )
     use_cases = providers.Singleton(wired_use_cases, ports)
@@ -131,7 +133,7 @@ def build_service(settings: Settings) -> Service:
 
 async def close_service(service: Service) -> None:
     """Release what the adapters hold open: database connections, connections to Stripe."""
-    await service.adapters.engine().dispose()
     gateway = service.adapters.gateway()
-    if isinstance(gateway, StripeGateway):
+    if isinstance(gateway, StripeGateway | SimulatedGateway):
         await gateway.aclose()
+    await service.adapters.engine().dispose()

@@ -1,19 +1,26 @@
 """Delivering events the way Stripe's webhooks do: signed, at least once, in no promised order.
 
 Events go to one callback, ``(payload, signature_header, connect)``. In ``immediate`` mode each is
-delivered as it happens, in order, and awaited by the call that caused it. In ``held`` mode they
-wait until ``release`` sends them, shuffled and duplicated if asked: a hostile network on demand.
+delivered as it happens, in order, and awaited by the call that caused it: one delivery runs at a
+time, and a call whose event another call is sending waits until it has been sent, so a call that
+returns has had its events delivered, however many calls run at once. In ``held`` mode they wait
+until ``release`` sends them, shuffled and duplicated if asked: a hostile network on demand.
+
 A delivery whose callback raises is kept and sent again by the next ``release``, as Stripe retries
-an endpoint that did not answer 2xx.
+an endpoint that did not answer 2xx. With a ``redelivery`` schedule (seconds between attempts), an
+immediate outbox also sends it again by itself, in the background, after each delay in turn; once
+the schedule is spent it waits for ``release`` (storepay's reconciler retries what its inbox kept).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import enum
 import json
 import random
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,6 +28,10 @@ from adapters.simulated.objects import JSON
 from adapters.simulated.signatures import sign
 
 DeliveryCallback = Callable[[bytes, str, bool], Awaitable[None]]
+
+# Seconds between attempts at a failed delivery, as Stripe backs off (compressed from its three
+# days to about half an hour): soon at first, then once a minute.
+REDELIVERY_SCHEDULE: tuple[float, ...] = (0.1, 0.5, 2.0, 10.0, 30.0, *(60.0,) * 30)
 
 
 class DeliveryMode(enum.StrEnum):
@@ -52,6 +63,7 @@ class Outbox:
         clock: Callable[[], datetime],
         callback: DeliveryCallback | None,
         mode: DeliveryMode,
+        redelivery: Sequence[float] = (),
     ) -> None:
         self._secrets = {False: webhook_secret, True: connect_webhook_secret}
         self._clock = clock
@@ -62,7 +74,11 @@ class Outbox:
         self.failed: list[FailedDelivery] = []
         self._queue: deque[Delivery] = deque()
         self._retries: list[Delivery] = []
-        self._sending = False
+        self._redelivery = tuple(redelivery)
+        self._redelivering: asyncio.Task[None] | None = None
+        self._lock: asyncio.Lock | None = None
+        self._lock_loop: asyncio.AbstractEventLoop | None = None
+        self._sender: asyncio.Task[object] | None = None
 
     @property
     def waiting(self) -> list[Delivery]:
@@ -87,36 +103,73 @@ class Outbox:
         """Send everything waiting; ``duplicate`` is a probability (``True`` means every one)."""
         if self._callback is None:
             raise RuntimeError("no delivery callback is connected")
-        batch = self.waiting
-        self._queue.clear()
-        self._retries.clear()
-        chance = float(duplicate)
-        if chance > 0:
-            draw = shuffle if shuffle is not None else random.Random()
-            batch = [copy for delivery in batch for copy in _copies(delivery, chance, draw)]
-        if shuffle is not None:
-            shuffle.shuffle(batch)
-        self._sending = True
-        try:
+        async with self._turn():
+            batch = self.waiting
+            self._queue.clear()
+            self._retries.clear()
+            chance = float(duplicate)
+            if chance > 0:
+                draw = shuffle if shuffle is not None else random.Random()
+                batch = [copy for delivery in batch for copy in _copies(delivery, chance, draw)]
+            if shuffle is not None:
+                shuffle.shuffle(batch)
             for delivery in batch:
                 await self._send(delivery)
-        finally:
-            self._sending = False
         if self.mode is DeliveryMode.IMMEDIATE:
             await self._drain()
         return len(batch)
 
+    async def aclose(self) -> None:
+        """Stop sending failed deliveries again in the background (they stay waiting)."""
+        task, self._redelivering = self._redelivering, None
+        if task is not None and not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
     async def _drain(self) -> None:
-        # A callback that calls the gateway emits new events; they join the queue and go out
-        # after the current one, so delivery order stays the order of emission.
-        if self._sending or self._callback is None:
+        if self._callback is None:
             return
-        self._sending = True
-        try:
+        # A callback that calls the gateway emits new events: they join the queue and go out
+        # after the current one, sent by the loop below, so delivery order stays the order of
+        # emission. Any other caller waits for its turn; by then its events have been sent.
+        if self._sender is not None and self._sender is asyncio.current_task():
+            return
+        async with self._turn():
             while self._queue:
                 await self._send(self._queue.popleft())
-        finally:
-            self._sending = False
+        self._redeliver_later()
+
+    @contextlib.asynccontextmanager
+    async def _turn(self) -> AsyncIterator[None]:
+        """One sender at a time, on the running event loop."""
+        loop = asyncio.get_running_loop()
+        if self._lock is None or self._lock_loop is not loop:
+            self._lock, self._lock_loop = asyncio.Lock(), loop
+        async with self._lock:
+            self._sender = asyncio.current_task()
+            try:
+                yield
+            finally:
+                self._sender = None
+
+    def _redeliver_later(self) -> None:
+        if not self._retries or not self._redelivery or self.mode is not DeliveryMode.IMMEDIATE:
+            return
+        if self._redelivering is None or self._redelivering.done():
+            self._redelivering = asyncio.get_running_loop().create_task(self._redeliver())
+
+    async def _redeliver(self) -> None:
+        for delay in self._redelivery:
+            await asyncio.sleep(delay)
+            async with self._turn():
+                retries, self._retries = self._retries, []
+                for delivery in retries:
+                    await self._send(delivery)
+                while self._queue:
+                    await self._send(self._queue.popleft())
+            if not self._retries:
+                return
 
     async def _send(self, delivery: Delivery) -> None:
         assert self._callback is not None

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hmac
 import random
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -102,6 +102,7 @@ class SimulatedGateway:
         deliver: DeliveryCallback | None = None,
         delivery_mode: DeliveryMode | str = DeliveryMode.IMMEDIATE,
         onboarding_link_lifetime: timedelta = timedelta(minutes=5),
+        redelivery: Sequence[float] = (),
     ) -> None:
         self._webhook_secret = webhook_secret
         self._connect_webhook_secret = connect_webhook_secret or webhook_secret
@@ -115,6 +116,7 @@ class SimulatedGateway:
             clock=self._now,
             callback=deliver,
             mode=DeliveryMode(delivery_mode),
+            redelivery=redelivery,
         )
         self._keys = IdempotencyKeys()
         self._accounts: dict[str, AccountRecord] = {}
@@ -386,6 +388,10 @@ class SimulatedGateway:
     ) -> int:
         """Deliver every held (or failed) event; returns the number of deliveries made."""
         return await self._outbox.release(shuffle=shuffle, duplicate=duplicate)
+
+    async def aclose(self) -> None:
+        """Stop sending failed deliveries again in the background."""
+        await self._outbox.aclose()
 
     @property
     def sent_events(self) -> list[JSON]:

@@ -341,3 +341,13 @@ customer_sessions = sa.Table(
     sa.ForeignKeyConstraint(["store_id", "order_id"], ["orders.store_id", "orders.id"]),
     sa.UniqueConstraint("store_id", "idempotency_key"),
 )
+
+# One row per single-use token (an onboarding link's) already used; kept until it could no
+# longer verify anyway.
+used_tokens = sa.Table(
+    "used_tokens",
+    metadata,
+    sa.Column("token_id", sa.String(255), primary_key=True),
+    sa.Column("used_at", UtcDateTime, nullable=False),
+    sa.Column("keep_until", UtcDateTime, nullable=False, index=True),
+)

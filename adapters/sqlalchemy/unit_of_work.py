@@ -30,6 +30,7 @@ from .repositories import (
     SqlPaymentRepository,
     SqlStoreRepository,
 )
+from .token_uses import SqlTokenUses
 from .transaction import Transaction
 
 
@@ -67,10 +68,12 @@ class SqlUnitOfWork:
 
 
 class SqlUnitOfWorkFactory:
-    """Units of work on one engine; the schema must be migrated (see ``migrations.upgrade``)."""
+    """Units of work on one engine; the schema must be migrated (see ``migrations.upgrade``).
+    The same database keeps which single-use tokens were used (``token_uses``)."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
+        self.token_uses = SqlTokenUses(engine)
 
     def __call__(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.engine)

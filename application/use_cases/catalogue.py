@@ -15,6 +15,7 @@ from application.ports import (
     SecretGenerator,
     Telemetry,
     TokenSigner,
+    TokenUses,
     UnitOfWorkFactory,
 )
 from application.settings import ServiceSettings
@@ -55,13 +56,17 @@ class Ports:
     secrets: SecretGenerator
     signer: TokenSigner
     settings: ServiceSettings
+    token_uses: TokenUses
     telemetry: Telemetry = NoTelemetry()  # noqa: RUF009  (stateless: one can be shared)
 
 
 class UseCases:
     def __init__(self, ports: Ports) -> None:
         uow, gateway, clock, ids = ports.uow_factory, ports.gateway, ports.clock, ports.ids
-        links = OnboardingLinks(gateway, ports.signer, clock, ports.settings)
+        links = OnboardingLinks(
+            gateway, ports.signer, clock, ports.settings, ports.secrets, ports.token_uses
+        )
+        self.onboarding_links = links
         self.idempotent_requests = IdempotentRequests(uow, clock)
         # platform
         self.create_store = CreateStore(uow, clock, ids, ports.secrets, ports.settings)

@@ -115,7 +115,7 @@ class CreatePaymentIntent:
                 )
             replaced = await self._canceled(open_payment, open_intent)
         customer_id = (known_customer or await self._customer(store, order)) if signed_in else None
-        breakdown = store.fee_policy.breakdown(order.amount)
+        breakdown = store.quote(order.amount)
         attempt = order.payment_attempts + 1
         intent = await self._gateway.create_payment_intent(
             IntentRequest(
@@ -154,9 +154,10 @@ class CreatePaymentIntent:
         order = await require_order(uow, store.id, command.order_id)
         if store.account is None or not store.accepts_payments:
             raise PaymentsNotEnabled("this store does not accept payments yet")
-        if command.currency is not None and Currency.of(command.currency) != order.amount.currency:
+        wanted = None if command.currency is None else Currency.for_payments(command.currency)
+        if wanted is not None and wanted != order.amount.currency:
             raise CurrencyMismatchWithOrder(
-                f"the order is in {order.amount.currency.code}, not {command.currency.upper()}"
+                f"the order is in {order.amount.currency.code}, not {wanted.code}"
             )
         if command.amount != order.amount.minor_units:
             raise AmountMismatch(f"the order's amount is {order.amount}")
@@ -165,6 +166,7 @@ class CreatePaymentIntent:
             raise CustomerMismatch("the order belongs to another customer")
         if order.is_paid:
             raise OrderAlreadyPaid("this order is already paid")
+        store.takes(order.amount.currency)  # an order registered before the rule held
         return store, order, store.account.account_id
 
     async def _open_payment(self, uow: UnitOfWork, store: Store, order: Order) -> Payment | None:

@@ -50,7 +50,7 @@ class CreateStore:
             business_email=command.business_email,
             business_phone=command.business_phone,
             country=command.country,
-            currency=Currency.of(command.currency),
+            currency=Currency.for_payments(command.currency),
             api_key_hash=hash_api_key(api_key),
             fee_percentage=self._settings.default_fee_percentage,
             created_at=self._clock.now(),

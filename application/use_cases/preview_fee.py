@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from application.lookups import require_store
 from application.ports import UnitOfWorkFactory
+from domain.currency import Currency
 from domain.fees import FeeBreakdown
 from domain.money import Money
 
@@ -13,8 +14,8 @@ class PreviewFee:
         self._uow_factory = uow_factory
 
     async def __call__(self, store_id: str, amount: int, currency: str) -> FeeBreakdown:
-        total = Money.of(amount, currency)
+        total = Money.of(amount, Currency.for_payments(currency))
         total.check_chargeable()
         async with self._uow_factory() as uow:
             store = await require_store(uow, store_id)
-        return store.fee_policy.breakdown(total)
+        return store.quote(total)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from application.errors import OrderReferenceConflict
 from application.lookups import require_store
 from application.ports import Clock, DuplicateRecord, IdGenerator, UnitOfWorkFactory
+from domain.currency import Currency
 from domain.money import Money
 from domain.order import Order
 
@@ -33,7 +34,7 @@ class RegisterOrder:
         self._ids = ids
 
     async def __call__(self, command: NewOrder) -> RegisteredOrder:
-        amount = Money.of(command.amount, command.currency)
+        amount = Money.of(command.amount, Currency.for_payments(command.currency))
         order = Order.register(
             order_id=self._ids.new_id("ord_"),
             store_id=command.store_id,
@@ -45,9 +46,9 @@ class RegisterOrder:
         try:
             async with self._uow_factory() as uow:
                 store = await require_store(uow, command.store_id)
-                store.fee_policy.breakdown(amount)  # refuses a currency the fees cannot be in
                 existing = await uow.orders.by_reference(command.store_id, command.reference)
                 if existing is None:
+                    store.takes(amount.currency)
                     await uow.orders.add(order)
                     await uow.commit()
                     return RegisteredOrder(order=order, created=True)

@@ -27,7 +27,7 @@ class ReportPlatformFees:
         self._uow_factory = uow_factory
 
     async def __call__(self, currency: str | None = None) -> PlatformFeeReport:
-        wanted = None if currency is None else Currency.of(currency)
+        wanted = None if currency is None else Currency.for_payments(currency)
         async with self._uow_factory() as uow:
             entries = await uow.ledger.all(wanted)
         per_store: dict[str, list[LedgerEntry]] = defaultdict(list)

@@ -16,6 +16,7 @@ from application.gateway import GatewayError
 from application.lookups import require_order, require_store
 from application.ports import Clock, UnitOfWorkFactory
 from application.use_cases.list_payment_methods import ListPaymentMethods
+from domain.errors import DomainError
 from domain.fees import FeeBreakdown
 from domain.order import Order
 from domain.payment import Payment, PaymentStatus
@@ -51,7 +52,7 @@ _STATES = {
 class Checkout:
     store: Store
     order: Order
-    breakdown: FeeBreakdown
+    breakdown: FeeBreakdown | None  # the payment's own, or the store's quote; none if neither
     payment: Payment | None
     saved_cards: tuple[SavedPaymentMethod, ...] = ()
     signed_in: bool = False  # a customer session proved the shopper: it can go to create-intent
@@ -65,6 +66,12 @@ class Checkout:
         if self.payment.status.is_paid:  # the order follows in the same transaction
             return CheckoutState.PAID
         return _STATES[self.payment.status]
+
+    @property
+    def payable(self) -> bool:
+        """Whether the shopper can pay it here: an order in another currency than its store's
+        (registered before that was refused) cannot be."""
+        return self.order.amount.currency == self.store.currency
 
     @property
     def failure_reason(self) -> str | None:
@@ -107,11 +114,11 @@ class ShowCheckout:
                     self._clock.now(),
                 )
             )
-        breakdown = payment.breakdown if payment else store.fee_policy.breakdown(order.amount)
+        breakdown = payment.breakdown if payment else _quote(store, order)
         checkout = Checkout(store=store, order=order, breakdown=breakdown, payment=payment)
         if session is None or checkout.state is CheckoutState.PAID:
             return checkout
-        if not store.accepts_payments:
+        if not store.accepts_payments or not checkout.payable:
             return checkout
         try:
             cards = await self._list_payment_methods(store.id, order.customer_email)
@@ -126,3 +133,12 @@ class ShowCheckout:
             saved_cards=saved,
             signed_in=True,
         )
+
+
+def _quote(store: Store, order: Order) -> FeeBreakdown | None:
+    """The store's quote for the order, if its policy can give one: where a payment stands is
+    shown whatever the fees, so a fee that cannot be computed is shown as none."""
+    try:
+        return store.quote(order.amount)
+    except DomainError:
+        return None

@@ -140,7 +140,7 @@ class Marketplace:
         await self.gateway.complete_onboarding(store.account_id)
         session = self.gateway.latest_onboarding_link(store.account_id)
         token = parse_qs(urlsplit(session.return_url).query)["token"][0]
-        checked = await self.use_cases.check_onboarding(store.id, token)
+        checked = (await self.use_cases.check_onboarding(store.id, token)).store
         store.account_status = checked.account_status.value
         self.say(
             f"  {store.name} onboards as Express account {store.account_id}: "

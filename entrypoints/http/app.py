@@ -80,6 +80,10 @@ def create_app(service: Service | None = None) -> Litestar:
     checkout_pages = Router(
         path="/", route_handlers=[CheckoutPagesController], middleware=storefront_middleware
     )
+    # Onboarding pages mint links at the gateway: limited per address like the storefront.
+    onboarding_pages = Router(
+        path="/", route_handlers=[OnboardingPagesController], middleware=storefront_middleware
+    )
     api = Router(
         path=API_PREFIX,
         route_handlers=[AdminController, storefront, store_router],
@@ -91,7 +95,7 @@ def create_app(service: Service | None = None) -> Litestar:
             OperationsController,
             MetricsController,
             WebhooksController,
-            OnboardingPagesController,
+            onboarding_pages,
             checkout_pages,
             static_files(),
             *simulator,

@@ -113,8 +113,9 @@ def see_other(url: str) -> Redirect:
 FRIENDLY_MESSAGES: dict[str, tuple[str, str]] = {
     "invalid_onboarding_token": (
         "This link has expired",
-        "This onboarding link has expired or is not valid. Open your store's back office and "
-        "ask for a new onboarding link.",
+        "This onboarding link has expired, was already used, or is not valid (each link works "
+        "once). Open your store's back office to see where onboarding stands, or to ask for a "
+        "new onboarding link.",
     ),
     "not_found": ("Not found", "There is nothing here. Check the address and try again."),
     "payments_not_set_up": (
@@ -167,9 +168,10 @@ HTML_EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
 
 PAGE_DESCRIPTIONS: dict[int, str] = {
     400: "A page saying the address is malformed.",
-    403: "A page saying the link's token is missing, invalid or expired.",
+    403: "A page saying the link's token is missing, invalid, expired or already used.",
     404: "A page saying there is nothing here.",
     409: "A page saying the store has not set up payments yet.",
+    429: "A page saying too many requests came from this address; try again in a minute.",
     503: "A page asking to try again in a moment.",
 }
 

@@ -131,7 +131,7 @@ def problem(
 def domain_problem(
     _request: Request[Any, Any, Any], error: domain_errors.DomainError
 ) -> Response[Problem]:
-    return problem(status_for(error), error.code, error.message)
+    return problem(status_for(error), error.code, error.message, field=error.field)
 
 
 def validation_problem(

@@ -1,7 +1,8 @@
 Feature: Registering orders
   A store registers each order under its own reference. Registering a reference again with the
   same details is harmless and gives back the order already registered; with other details it is a
-  conflict. References belong to their store: two stores may use the same one.
+  conflict. References belong to their store: two stores may use the same one. A store is paid in
+  its own currency: its orders are in that currency, so its fees apply to every one of them.
 
   Background:
     Given the store "Kiosk" takes payments in EUR
@@ -46,3 +47,10 @@ Feature: Registering orders
       When the store "Bakery" registers order "A-1" of EUR 5.00 for "bob@example.lu"
       Then it is a new order of EUR 5.00 for "bob@example.lu"
       And the order "A-1" of the store "Kiosk" is of EUR 19.99 for "ana@example.lu"
+
+  Rule: An order is in the store's currency
+
+    Scenario: An order in another currency than the store's is refused
+      When the store registers order "A-2" of USD 19.99 for "ana@example.lu"
+      Then it is refused: store currency mismatch
+      And the order is of EUR 19.99 for "ana@example.lu"

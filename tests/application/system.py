@@ -17,6 +17,7 @@ from anyio.lowlevel import checkpoint
 
 from adapters.memory import MemoryUnitOfWork, MemoryUnitOfWorkFactory
 from adapters.memory.table import Table
+from adapters.memory.token_uses import MemoryTokenUses
 from adapters.simulated import Delivery, SimulatedGateway, sequential_ids
 from adapters.simulated import cards as test_cards
 from adapters.simulated.signatures import sign
@@ -407,9 +408,10 @@ def build_system(
         delivery_mode=delivery_mode,
     )
     signer = HmacTokenSigner(SIGNING_KEY)
+    token_uses = MemoryTokenUses()
     settings = settings or ServiceSettings(PUBLIC_URL, Percentage.parse("2.5"))
     use_cases = UseCases(
-        Ports(uows, gateway, clock, SequentialIds(), RandomSecrets(), signer, settings)
+        Ports(uows, gateway, clock, SequentialIds(), RandomSecrets(), signer, settings, token_uses)
     )
 
     async def deliver(payload: bytes, signature_header: str, connect: bool) -> None:

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from application.onboarding_links import LinkPurpose
 from application.use_cases.set_up_payments import PaymentSetup
 from domain.account import AccountStatus
 from domain.errors import DomainError
@@ -24,7 +24,7 @@ async def begin_onboarding(system: System) -> tuple[str, str, str]:
 async def test_an_unfinished_onboarding_reads_as_pending(system: System) -> None:
     store_id, _, token = await begin_onboarding(system)
 
-    store = await system.use_cases.check_onboarding(store_id, token)
+    store = (await system.use_cases.check_onboarding(store_id, token)).store
 
     assert store.account_status is AccountStatus.PENDING
     assert store.needs_onboarding
@@ -36,7 +36,7 @@ async def test_the_gateway_is_asked_even_when_its_webhook_has_not_arrived(held: 
     await held.gateway.complete_onboarding(account_id)
     assert (await held.use_cases.get_store(store_id)).account_status is AccountStatus.PENDING
 
-    store = await held.use_cases.check_onboarding(store_id, token)
+    store = (await held.use_cases.check_onboarding(store_id, token)).store
 
     assert store.account_status is AccountStatus.ACTIVE
     assert store.accepts_payments
@@ -81,7 +81,7 @@ async def test_a_forged_or_foreign_token_is_refused(system: System) -> None:
 
 async def test_a_store_without_an_account_has_not_set_up_payments(system: System) -> None:
     store = (await system.open_store()).store
-    token = system.signer.sign(f"onboarding:{store.id}", datetime(2030, 1, 1, tzinfo=UTC))
+    token = system.use_cases.onboarding_links.token(store.id, LinkPurpose.RETURN)
 
     with pytest.raises(DomainError) as refused:
         await system.use_cases.check_onboarding(store.id, token)
@@ -94,7 +94,31 @@ async def test_a_store_that_disconnected_reads_as_inactive(system: System) -> No
     await system.gateway.complete_onboarding(account_id)
     await system.gateway.deauthorize(account_id)
 
-    store = await system.use_cases.check_onboarding(store_id, token)
+    store = (await system.use_cases.check_onboarding(store_id, token)).store
 
     assert store.account_status is AccountStatus.INACTIVE
     assert not store.accepts_payments
+
+
+async def test_the_return_token_is_used_once_and_offers_a_way_on(system: System) -> None:
+    store_id, _, token = await begin_onboarding(system)
+
+    check = await system.use_cases.check_onboarding(store_id, token)
+    with pytest.raises(DomainError) as refused:
+        await system.use_cases.check_onboarding(store_id, token)
+
+    assert refused.value.code == "invalid_onboarding_token"
+    assert check.refresh_url is not None
+    refresh_token = parse_qs(urlsplit(check.refresh_url).query)["token"][0]
+    link = await system.use_cases.refresh_onboarding_link(store_id, token=refresh_token)
+    assert link.url
+
+
+async def test_a_finished_onboarding_offers_no_way_on(system: System) -> None:
+    store_id, account_id, token = await begin_onboarding(system)
+    await system.gateway.complete_onboarding(account_id)
+
+    check = await system.use_cases.check_onboarding(store_id, token)
+
+    assert check.store.accepts_payments
+    assert check.refresh_url is None

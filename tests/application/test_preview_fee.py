@@ -43,12 +43,17 @@ async def test_the_preview_follows_the_stores_policy(
     assert breakdown.store_amount == Money.of(amount - fee, currency)
 
 
-async def test_a_policy_without_fixed_amounts_previews_any_currency(system: System) -> None:
+@pytest.mark.parametrize("fixed", [0, 30])
+async def test_a_preview_in_another_currency_than_the_stores_is_refused(
+    system: System, fixed: int
+) -> None:
     store = (await system.open_store()).store
+    await system.use_cases.set_fee_policy(NewFeePolicy(store.id, "2.5", fixed_amount=fixed))
 
-    breakdown = await system.use_cases.preview_fee(store.id, 10_000, "JPY")
+    with pytest.raises(DomainError) as refused:
+        await system.use_cases.preview_fee(store.id, 10_000, "JPY")
 
-    assert breakdown.platform_fee == Money.of(250, "JPY")
+    assert refused.value.code == "store_currency_mismatch"
 
 
 @pytest.mark.parametrize(
@@ -60,6 +65,7 @@ async def test_a_policy_without_fixed_amounts_previews_any_currency(system: Syst
         (100_000_000, "EUR", "amount_too_large"),
         (1505, "KWD", "invalid_amount"),
         (1999, "XYZ", "unknown_currency"),
+        (1999, "CLF", "unsupported_currency"),
     ],
 )
 async def test_amounts_that_cannot_be_charged_are_refused(
@@ -71,16 +77,6 @@ async def test_amounts_that_cannot_be_charged_are_refused(
         await system.use_cases.preview_fee(store.id, amount, currency)
 
     assert refused.value.code == code
-
-
-async def test_a_fixed_fee_in_the_stores_currency_cannot_preview_another(system: System) -> None:
-    store = (await system.open_store()).store
-    await system.use_cases.set_fee_policy(NewFeePolicy(store.id, "2.5", fixed_amount=30))
-
-    with pytest.raises(DomainError) as refused:
-        await system.use_cases.preview_fee(store.id, 1000, "JPY")
-
-    assert refused.value.code == "currency_mismatch"
 
 
 async def test_an_unknown_store_is_not_found(system: System) -> None:

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from application.onboarding_links import LinkPurpose
 from application.use_cases.set_up_payments import PaymentSetup
 from domain.errors import DomainError
 
@@ -74,6 +75,8 @@ async def test_a_token_of_another_store_is_refused(system: System) -> None:
         lambda token: token + "x",
         lambda token: "9999999999." + token.partition(".")[2],
         lambda token: token.partition(".")[0] + ".",
+        lambda token: ".".join([token.split(".")[0], "9999999999", token.split(".")[2]]),
+        lambda token: "x" + token[1:],
     ],
 )
 async def test_a_forged_token_is_refused(system: System, forge: object) -> None:
@@ -88,7 +91,7 @@ async def test_a_forged_token_is_refused(system: System, forge: object) -> None:
 
 async def test_a_store_without_an_account_has_nothing_to_refresh(system: System) -> None:
     store = (await system.open_store()).store
-    token = system.signer.sign(f"onboarding:{store.id}", datetime(2030, 1, 1, tzinfo=UTC))
+    token = system.use_cases.onboarding_links.token(store.id, LinkPurpose.REFRESH)
 
     for attempt in ({}, {"token": token}):
         with pytest.raises(DomainError) as refused:
@@ -101,3 +104,29 @@ async def test_an_unknown_store_is_not_found(system: System) -> None:
         await system.use_cases.refresh_onboarding_link("store_nobody")
 
     assert refused.value.code == "not_found"
+
+
+async def test_a_token_mints_one_link(system: System) -> None:
+    store_id, account_id, token = await set_up(system)
+    await system.use_cases.refresh_onboarding_link(store_id, token=token)
+    minted = system.gateway.latest_onboarding_link(account_id)
+
+    with pytest.raises(DomainError) as refused:
+        await system.use_cases.refresh_onboarding_link(store_id, token=token)
+
+    assert refused.value.code == "invalid_onboarding_token"
+    assert system.gateway.latest_onboarding_link(account_id) == minted
+
+
+async def test_no_link_is_minted_with_a_token_once_onboarding_is_complete(system: System) -> None:
+    store_id, account_id, token = await set_up(system)
+    await system.gateway.complete_onboarding(account_id)
+    previous = system.gateway.latest_onboarding_link(account_id)
+
+    with pytest.raises(DomainError) as refused:
+        await system.use_cases.refresh_onboarding_link(store_id, token=token)
+
+    assert refused.value.code == "invalid_onboarding_token"
+    assert system.gateway.latest_onboarding_link(account_id) == previous
+    # The back office, signed in, may still ask for one.
+    assert await system.use_cases.refresh_onboarding_link(store_id)

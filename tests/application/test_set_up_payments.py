@@ -6,6 +6,7 @@ from urllib.parse import parse_qs, urlsplit
 import anyio
 import pytest
 
+from application.onboarding_links import LinkPurpose
 from application.use_cases.set_up_payments import PaymentSetup, SetUpPaymentsResult
 from domain.account import AccountStatus
 from domain.errors import DomainError
@@ -54,9 +55,11 @@ async def test_the_link_returns_to_signed_pages_of_this_service(system: System) 
     base = f"{PUBLIC_URL}/onboarding/{store.id}"
     assert session.refresh_url.startswith(f"{base}/refresh?token=")
     assert session.return_url.startswith(f"{base}/return?token=")
-    token = token_of(session.refresh_url)
-    assert token == token_of(session.return_url)
-    assert system.signer.verify(token, f"onboarding:{store.id}", system.clock.now())
+    links = system.use_cases.onboarding_links
+    refresh, back = token_of(session.refresh_url), token_of(session.return_url)
+    assert refresh != back
+    assert links.check_token(store.id, refresh, LinkPurpose.REFRESH)
+    assert links.check_token(store.id, back, LinkPurpose.RETURN)
 
 
 async def test_calling_again_keeps_the_one_account_and_mints_a_fresh_link(system: System) -> None:

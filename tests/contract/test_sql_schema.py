@@ -52,6 +52,7 @@ TABLES = {
     "customer_sessions",
     "inbox_events",
     "idempotency_records",
+    "used_tokens",
 }
 
 

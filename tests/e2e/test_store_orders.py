@@ -131,13 +131,14 @@ def test_an_order_the_business_rules_refuse(
     assert_problem(response, 400 if code == "validation_error" else 422, code)
 
 
-def test_an_order_in_a_currency_the_fees_cannot_be_in_is_refused(
-    client: TestClient[Any], store: StoreKey
+@pytest.mark.parametrize("fixed_amount", [0, 30])
+def test_an_order_in_another_currency_than_the_stores_is_refused(
+    client: TestClient[Any], store: StoreKey, fixed_amount: int
 ) -> None:
-    policy = {"percentage": "2.5", "fixed_amount": 30}
+    policy = {"percentage": "2.5", "fixed_amount": fixed_amount}
     client.put(f"{API}/admin/stores/{store.id}/fee-policy", json=policy, headers=ADMIN)
     response = client.post(ORDERS, json={**BODY, "currency": "USD"}, headers=store.headers)
-    assert_problem(response, 422, "currency_mismatch")
+    assert_problem(response, 422, "store_currency_mismatch")
 
 
 def test_a_retried_registration_replays_its_answer(

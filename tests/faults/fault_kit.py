@@ -30,6 +30,7 @@ from contract.gateway.fake_stripe import API_BASE, FakeStripe
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.memory.token_uses import MemoryTokenUses
 from adapters.simulated import SimulatedGateway
 from adapters.sqlalchemy import SqlUnitOfWorkFactory
 from adapters.stripe import StripeGateway
@@ -160,6 +161,7 @@ def storepay_on(
             secrets=RandomSecrets(),
             signer=HmacTokenSigner(b"storepay-fault-tests-signing-key"),
             settings=ServiceSettings(PUBLIC_URL, Percentage.parse("2.5")),
+            token_uses=MemoryTokenUses(),
         )
     )
     return Storepay(use_cases, uows, world)

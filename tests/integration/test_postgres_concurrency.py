@@ -19,6 +19,7 @@ import pytest
 from contract.databases import migrated_postgres, migrated_sqlite
 from sqlalchemy import Select, func, select
 
+from adapters.memory.token_uses import MemoryTokenUses
 from adapters.simulated import SimulatedGateway, sequential_ids
 from adapters.simulated import cards as test_cards
 from adapters.simulated.signatures import sign
@@ -123,6 +124,7 @@ def build_system(uows: SqlUnitOfWorkFactory) -> System:
             RandomSecrets(),
             HmacTokenSigner(b"storepay-concurrency-tests-signing-key"),
             ServiceSettings(PUBLIC_URL, Percentage.parse("2.5")),
+            MemoryTokenUses(),
         )
     )
 

@@ -4,12 +4,13 @@ import pytest
 
 from domain.currency import (
     MAXIMUM_CHARGE_MINOR_UNITS,
+    STRIPE_PRESENTMENT_CURRENCIES,
     STRIPE_THREE_DECIMAL,
     STRIPE_ZERO_DECIMAL,
     Currency,
     all_currencies,
 )
-from domain.errors import DomainError, UnknownCurrency
+from domain.errors import DomainError, UnknownCurrency, UnsupportedCurrency
 
 ZERO_DECIMAL = [
     "BIF", "CLP", "DJF", "GNF", "JPY", "KMF", "KRW", "MGA",
@@ -175,3 +176,30 @@ def test_a_currency_prints_as_its_code() -> None:
 
 def test_the_largest_charge_is_eight_digits_of_minor_units() -> None:
     assert MAXIMUM_CHARGE_MINOR_UNITS == 99_999_999
+
+
+@pytest.mark.parametrize("code", ["eur", "USD", "JPY", "KWD", "ISK", "XCG", "SLE"])
+def test_money_is_taken_in_stripes_presentment_currencies(code: str) -> None:
+    currency = Currency.for_payments(code)
+    assert currency.code == code.upper()
+    assert currency.takes_card_payments
+
+
+@pytest.mark.parametrize("code", ["CLF", "UYW", "BOV", "CHE", "CHW", "COU", "MXV", "USN", "UYI"])
+def test_fund_codes_are_known_but_take_no_payment(code: str) -> None:
+    assert not Currency.of(code).takes_card_payments
+    with pytest.raises(UnsupportedCurrency) as refused:
+        Currency.for_payments(code.lower())
+    assert (refused.value.code, refused.value.field) == ("unsupported_currency", "currency")
+    assert code in refused.value.message
+
+
+def test_every_presentment_currency_is_an_iso_currency() -> None:
+    known = {currency.code for currency in all_currencies()}
+    assert known >= STRIPE_PRESENTMENT_CURRENCIES
+    assert {*ZERO_DECIMAL, *THREE_DECIMAL, "EUR", "USD"} <= STRIPE_PRESENTMENT_CURRENCIES
+
+
+def test_an_unknown_code_is_still_unknown() -> None:
+    with pytest.raises(UnknownCurrency):
+        Currency.for_payments("XYZ")

@@ -7,7 +7,7 @@ import pytest
 from domain.account import AccountStatus
 from domain.currency import Currency
 from domain.email import normalise_email
-from domain.errors import IllegalTransition, InvalidEmail, InvalidStore
+from domain.errors import IllegalTransition, InvalidEmail, InvalidStore, StoreCurrencyMismatch
 from domain.fees import FeePolicy, Percentage
 from domain.money import Money
 from domain.payout import PayoutInterval, PayoutReport
@@ -121,3 +121,17 @@ def test_the_latest_payout_report_is_kept_whatever_order_reports_arrive_in() -> 
         reversed_order.record_payout(report)
 
     assert in_order.last_payout == reversed_order.last_payout == later
+
+
+def test_a_store_quotes_its_own_currency_only() -> None:
+    store = a_store()
+    store.set_fee_policy(FeePolicy.build("2.5", "EUR", fixed_amount=30))
+
+    quote = store.quote(Money.of(1000, "EUR"))
+
+    assert (quote.platform_fee, quote.store_amount) == (Money.of(55, "EUR"), Money.of(945, "EUR"))
+    for currency in ("USD", "JPY"):
+        with pytest.raises(StoreCurrencyMismatch) as refused:
+            store.quote(Money.of(1000, currency))
+        assert refused.value.field == "currency"
+        assert f"takes payments in EUR, not {currency}" in refused.value.message

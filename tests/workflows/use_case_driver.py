@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
+from adapters.memory.token_uses import MemoryTokenUses
 from adapters.simulated.gateway import SimulatedGateway
 from adapters.simulated.objects import RefundRecord
 from adapters.system.api_keys import RandomSecrets
@@ -91,6 +92,7 @@ class UseCaseMarketplace:
                     default_fee_percentage=Percentage.parse("2.5"),
                     stuck_payment_age=timedelta(minutes=15),
                 ),
+                token_uses=MemoryTokenUses(),
             )
         )
         self.gateway.connect_delivery(self._deliver)
@@ -150,7 +152,7 @@ class UseCaseMarketplace:
     def return_from_onboarding(self, store: StoreRef) -> StoreView:
         session = self.gateway.latest_onboarding_link(self._account(store))
         token = parse_qs(urlsplit(session.return_url).query)["token"][0]
-        return _store_view(self._run(self.use_cases.check_onboarding(store.id, token)))
+        return _store_view(self._run(self.use_cases.check_onboarding(store.id, token)).store)
 
     def store(self, store: StoreRef) -> StoreView:
         return _store_view(self._store(store))

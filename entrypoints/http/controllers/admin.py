@@ -40,7 +40,11 @@ class AdminController(Controller):
         "/stores",
         status_code=201,
         summary="Open a store",
-        description="The API key is shown only in this answer; storepay keeps only its hash.",
+        description=(
+            "The API key is shown only in this answer; storepay keeps only its hash. The "
+            "`currency` is the one the store is paid in, its orders and fees too: one Stripe "
+            "takes card payments in (422 unsupported_currency, with `field`, otherwise)."
+        ),
         responses=documented(401, 409, 422),
         operation_class=IdempotentOperation,
     )

@@ -111,12 +111,13 @@ def _addresses(store_id: str, order_id: str) -> dict[str, str]:
 
 
 def _summary(checkout: Checkout) -> dict[str, Any]:
+    breakdown = checkout.breakdown
     return {
         "store_name": checkout.store.name,
         "reference": checkout.order.reference,
         "amount": display(checkout.order.amount),
-        "store_amount": display(checkout.breakdown.store_amount),
-        "platform_fee": display(checkout.breakdown.platform_fee),
+        "store_amount": None if breakdown is None else display(breakdown.store_amount),
+        "platform_fee": None if breakdown is None else display(breakdown.platform_fee),
     }
 
 
@@ -205,7 +206,8 @@ class CheckoutPagesController(Controller):
             "the cards the shopper saved with the store (brand, last four digits and expiry) and "
             "offers to save the new one; an unknown, expired or used token shows the page "
             "without them. A paid order says it is already paid; an unknown store or order is a "
-            "404 page. Never cached, and it sends no referrer."
+            "404 page; an order in another currency than the store's (kept from before that was "
+            "refused) is a 409 page. Never cached, and it sends no referrer."
         ),
         media_type="text/html",
         responses=documented_pages(404, 409),
@@ -237,6 +239,14 @@ class CheckoutPagesController(Controller):
                 checkout_url=addresses["checkout"],
                 config={},
                 **_summary(checkout),
+            )
+        if not checkout.payable:
+            return message_page(
+                "This order cannot be paid here",
+                f"The order is in {checkout.order.amount.currency.code}, but "
+                f"{checkout.store.name} takes payments in {checkout.store.currency.code}. Nothing "
+                "was charged; please ask the store for a new order.",
+                status_code=409,
             )
         if not checkout.store.accepts_payments:
             return message_page(

@@ -1,14 +1,14 @@
 """The pages Stripe's hosted onboarding sends a store back to.
 
-Both addresses carry a signed, expiring token minted with the onboarding link. ``refresh`` is
-visited when a link went stale: it mints a fresh one and redirects to it. ``return`` is where
-onboarding ends (finished or not): it asks the gateway where the account stands and says so.
-A missing, forged or expired token is a ``403`` page in words, never a stack trace.
+Each address carries a signed, expiring, single-use token minted with the onboarding link (see
+``application.onboarding_links``). ``refresh`` is visited when a link went stale: it mints a fresh
+one and redirects to it, once per token, and not once onboarding is complete. ``return`` is where
+onboarding ends (finished or not): it asks the gateway where the account stands and says so, once
+per token. A missing, forged, expired or used token is a ``403`` page in words, never a stack
+trace. Both are rate limited per client address, like the storefront.
 """
 
 from __future__ import annotations
-
-from urllib.parse import quote
 
 from litestar import Controller, Response, get
 from litestar.params import FromPath, FromQuery
@@ -62,9 +62,12 @@ class OnboardingPagesController(Controller):
     @get(
         "/refresh",
         summary="A fresh onboarding link: redirects to it",
-        description="303 to a new onboarding link; 403 (a page) when the token is not valid.",
+        description=(
+            "303 to a new onboarding link. The token mints one link: used again, expired, forged, "
+            "or once onboarding is complete, it is a 403 page. 429 past the per-address limit."
+        ),
         status_code=303,
-        responses=documented_pages(403, 409),
+        responses=documented_pages(403, 409, 429),
         cache=False,
     )
     async def refresh(
@@ -81,9 +84,14 @@ class OnboardingPagesController(Controller):
     @get(
         "/return",
         summary="Where the store's onboarding stands",
-        description="A page; 403 when the token is not valid.",
+        description=(
+            "A page saying where onboarding stands, with a fresh address to carry on while it is "
+            "unfinished. The gateway sends the store here once: the token shows the page once, "
+            "and a second visit (or an expired or forged token) is a 403 page that points to the "
+            "back office. 429 past the per-address limit."
+        ),
         media_type="text/html",
-        responses=documented_pages(403, 409),
+        responses=documented_pages(403, 409, 429),
         cache=False,
     )
     async def returned(
@@ -94,18 +102,15 @@ class OnboardingPagesController(Controller):
     ) -> Response[str]:
         if not token:
             raise InvalidOnboardingToken(NO_TOKEN)
-        store = await use_cases.check_onboarding(store_id, token)
-        return _where_it_stands(store, token)
+        check = await use_cases.check_onboarding(store_id, token)
+        return _where_it_stands(check.store, check.refresh_url)
 
 
-def _where_it_stands(store: Store, token: str) -> Response[str]:
+def _where_it_stands(store: Store, refresh: str | None) -> Response[str]:
     status = store_account_status(store.account)
     title, words, tone = _WHERE_IT_STANDS.get(
         status, ("Onboarding has not started", "Start from the store's back office.", "info")
     )
-    refresh = None
-    if store.account is not None and store.account.needs_onboarding:
-        refresh = f"/onboarding/{quote(store.id, safe='')}/refresh?token={quote(token, safe='')}"
     due = (
         ()
         if store.account is None or store.account.snapshot is None

@@ -28,7 +28,8 @@ class PaymentStatusController(Controller):
             "What the checkout's return page shows while it waits: `status` (`pending`, "
             "`requires_action`, `processing`, `paid`, `failed`), whether it is `final`, and a "
             "`title` and `message` in words. Poll it until `final` is true; it carries no card, "
-            "customer or payment details. Rate-limited per address like the storefront."
+            "customer or payment details, and never fails for a fee reason. Rate-limited per "
+            "address like the storefront."
         ),
         responses=documented(404, 429),
         cache_control=CacheControlHeader(no_store=True),

@@ -32,7 +32,9 @@ class StoreOrdersController(Controller):
         description=(
             "`201` with the new order. Registering a reference the store already used answers "
             "`200` with the existing order when every field matches, and `409` "
-            "order_reference_conflict when any differs."
+            "order_reference_conflict when any differs. The order is in the store's currency "
+            "(422 store_currency_mismatch otherwise, so the store's fee policy applies to every "
+            "order), one Stripe takes card payments in (422 unsupported_currency)."
         ),
         responses={
             **documented(401, 409, 422),

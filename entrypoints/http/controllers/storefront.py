@@ -54,10 +54,11 @@ class StorefrontController(Controller):
             "Checks the order against what the shopper's page says it is paying: the amount, the "
             "currency (optional) and the customer's email (optional: the order's own is used "
             "when left out) must be the order's (422 amount_mismatch, currency_mismatch, "
-            "customer_mismatch). The store must accept payments (409 payments_not_enabled); a "
-            "paid order is refused (409 order_already_paid). While the order's intent is still "
-            "open, calling again returns that same intent: one order never has two open "
-            "intents.\n\n"
+            "customer_mismatch); an order kept from before orders had to be in the store's "
+            "currency is 422 store_currency_mismatch. The store must accept payments (409 "
+            "payments_not_enabled); a paid order is refused (409 order_already_paid). While the "
+            "order's intent is still open, calling again returns that same intent: one order "
+            "never has two open intents.\n\n"
             "Saved cards: only with `customer_session`, the token the store's backend asked for "
             "once its shopper signed in, is the shopper's gateway customer attached to the "
             "intent, so that a card they saved can pay it and `save_payment_method` can save "
@@ -94,7 +95,10 @@ class StorefrontController(Controller):
     @get(
         "/fee-preview",
         summary="How a payment would divide between the store and the platform",
-        description="`amount` is a whole number of the currency's minor unit.",
+        description=(
+            "`amount` is a whole number of the currency's minor unit; `currency` is the store's "
+            "(422 store_currency_mismatch otherwise)."
+        ),
         responses=documented(404, 422, 429),
         cache=False,
     )

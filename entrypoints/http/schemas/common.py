@@ -35,7 +35,10 @@ CurrencyCode = Annotated[
     str,
     msgspec.Meta(
         pattern="^[A-Za-z]{3}$",
-        description="ISO 4217 code, any case; answers are upper-case.",
+        description=(
+            "ISO 4217 code, any case; answers are upper-case. Only a currency Stripe takes card "
+            "payments in (its presentment currencies): others are 422 unsupported_currency."
+        ),
         examples=["EUR"],
     ),
 ]
