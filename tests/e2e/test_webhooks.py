@@ -196,10 +196,18 @@ def test_a_large_event_is_still_received(client: TestClient[Any]) -> None:
 
 
 class UnreachableDatabase:
-    """Units of work that fail as a database that went away fails."""
+    """Units of work (and the token uses kept beside them) that fail as a database that went
+    away fails."""
 
     def __call__(self) -> UnreachableDatabase:
         return self
+
+    @property
+    def token_uses(self) -> UnreachableDatabase:
+        return self
+
+    async def use(self, _token_id: str, *, now: datetime, keep_until: datetime) -> bool:
+        raise OperationalError("BEGIN", {}, ConnectionRefusedError("connection refused"))
 
     async def __aenter__(self) -> UnreachableDatabase:
         raise OperationalError("BEGIN", {}, ConnectionRefusedError("connection refused"))
