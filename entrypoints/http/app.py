@@ -20,6 +20,7 @@ from application.use_cases.catalogue import UseCases
 from entrypoints.container import Service, build_service, close_service
 from entrypoints.http.access_log import access_log
 from entrypoints.http.auth import SECURITY_COMPONENTS
+from entrypoints.http.control_characters import refuse_control_characters
 from entrypoints.http.controllers.admin import AdminController
 from entrypoints.http.controllers.checkout_pages import CheckoutPagesController
 from entrypoints.http.controllers.metrics import MetricsController
@@ -110,7 +111,7 @@ def create_app(service: Service | None = None) -> Litestar:
         cors_config=CORSConfig(allow_origins=list(settings.cors_origins))
         if settings.cors_origins
         else None,
-        middleware=[access_log],
+        middleware=[access_log, refuse_control_characters],
         openapi_config=OpenAPIConfig(
             title="storepay",
             version=VERSION,

@@ -64,7 +64,7 @@ class OnboardingPagesController(Controller):
         summary="A fresh onboarding link: redirects to it",
         description="303 to a new onboarding link; 403 (a page) when the token is not valid.",
         status_code=303,
-        responses=documented_pages(403, 409),
+        responses=documented_pages(403, 404, 409),
         cache=False,
     )
     async def refresh(
@@ -83,7 +83,7 @@ class OnboardingPagesController(Controller):
         summary="Where the store's onboarding stands",
         description="A page; 403 when the token is not valid.",
         media_type="text/html",
-        responses=documented_pages(403, 409),
+        responses=documented_pages(403, 404, 409),
         cache=False,
     )
     async def returned(

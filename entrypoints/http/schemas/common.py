@@ -38,9 +38,18 @@ CurrencyCode = Annotated[
         examples=["EUR"],
     ),
 ]
-Email = Annotated[str, msgspec.Meta(min_length=3, max_length=254, examples=["ana@example.com"])]
+# No control character at all, tabs and line breaks included: ids, e-mail addresses, codes, names
+# (domain/text.py). Other strings of a body may break lines (entrypoints/http/control_characters).
+SINGLE_LINE = r"^[^\x00-\x1f\x7f-\x9f]*$"
+Email = Annotated[
+    str,
+    msgspec.Meta(min_length=3, max_length=254, pattern=SINGLE_LINE, examples=["ana@example.com"]),
+]
 Metadata = Annotated[
-    dict[str, Annotated[str, msgspec.Meta(max_length=500)]],
+    dict[
+        Annotated[str, msgspec.Meta(pattern=SINGLE_LINE)],
+        Annotated[str, msgspec.Meta(max_length=500)],
+    ],
     msgspec.Meta(description="Up to 20 string pairs, kept with the payment."),
 ]
 PageLimit = Annotated[int, msgspec.Meta(ge=1, le=100)]
