@@ -8,7 +8,6 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from litestar import Litestar, Router
-from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware.rate_limit import RateLimitConfig
@@ -32,6 +31,7 @@ from entrypoints.http.controllers.store import store_router
 from entrypoints.http.controllers.storefront import StorefrontController
 from entrypoints.http.controllers.webhooks import WebhooksController
 from entrypoints.http.problems import EXCEPTION_HANDLERS
+from entrypoints.http.storefront_cors import storefront_cors
 from entrypoints.http.strict_bodies import decode_strictly
 from entrypoints.reconciler import reconciling
 from entrypoints.settings import GatewayKind, load_settings
@@ -73,11 +73,13 @@ def create_app(service: Service | None = None) -> Litestar:
         storefront_middleware.append(
             RateLimitConfig(rate_limit=("minute", settings.rate_limit_per_minute)).middleware
         )
-    # Public storefront routes get their own router: the per-address rate limit is theirs alone.
+    # Public storefront routes get their own router: the per-address rate limit is theirs alone,
+    # and so are cross-origin calls (before the limit: a preflight is not counted).
+    cors = [storefront_cors(settings.cors_origins)] if settings.cors_origins else []
     storefront = Router(
         path="/",
         route_handlers=[StorefrontController, PaymentStatusController],
-        middleware=storefront_middleware,
+        middleware=[*cors, *storefront_middleware],
     )
     # The shopper's pages share the storefront's per-address limit (they ask the gateway for
     # saved cards).
@@ -108,9 +110,6 @@ def create_app(service: Service | None = None) -> Litestar:
         before_request=decode_strictly,
         lifespan=[lifespan],
         request_max_body_size=MAX_BODY_BYTES,
-        cors_config=CORSConfig(allow_origins=list(settings.cors_origins))
-        if settings.cors_origins
-        else None,
         middleware=[access_log, refuse_control_characters],
         openapi_config=OpenAPIConfig(
             title="storepay",
