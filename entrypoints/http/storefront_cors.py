@@ -17,8 +17,8 @@ from litestar.enums import HttpMethod, ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 # What a storefront's script sends: JSON, by GET and POST.
-METHODS = ("GET", "POST")
-HEADERS = ("content-type",)
+METHODS = [HttpMethod.GET, HttpMethod.POST]
+HEADERS = ["content-type"]
 
 
 def storefront_cors(origins: tuple[str, ...]) -> Callable[[ASGIApp], ASGIApp]:
@@ -29,12 +29,10 @@ def storefront_cors(origins: tuple[str, ...]) -> Callable[[ASGIApp], ASGIApp]:
 
     def wrap(app: ASGIApp) -> ASGIApp:
         async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-            origin = (
-                Headers.from_scope(scope).get("origin") if scope["type"] == ScopeType.HTTP else None
-            )
+            origin = Headers.from_scope(scope).get("origin")
             if origin is None or not config.is_origin_allowed(origin):
                 await app(scope, receive, send)
-            elif scope["method"] == HttpMethod.OPTIONS:
+            elif scope["type"] == ScopeType.HTTP and scope["method"] == HttpMethod.OPTIONS:
                 await _preflight(config, origin, send)
             else:
                 await app(scope, receive, _allowing(origin, send))
