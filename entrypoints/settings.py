@@ -58,6 +58,7 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     rate_limit_per_minute: int = 120
     reconcile_interval_seconds: int = 300
+    request_body_timeout_seconds: int = 10
     database_pool_size: int = SQLITE_POOL_SIZE  # the default database's
 
     @property
@@ -112,6 +113,11 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         ),
         reconcile_interval_seconds=_count(
             "STOREPAY_RECONCILE_INTERVAL_SECONDS", get("STOREPAY_RECONCILE_INTERVAL_SECONDS"), 300
+        ),
+        request_body_timeout_seconds=_count(
+            "STOREPAY_REQUEST_BODY_TIMEOUT_SECONDS",
+            get("STOREPAY_REQUEST_BODY_TIMEOUT_SECONDS"),
+            10,
         ),
     )
     default_pool = SQLITE_POOL_SIZE if settings.is_sqlite else POSTGRESQL_POOL_SIZE

@@ -12,13 +12,14 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi.config import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
 
 from adapters.sqlalchemy.leases import exclusively
 from application.use_cases.catalogue import UseCases
 from entrypoints.container import Service, build_service, close_service
 from entrypoints.http.access_log import access_log
+from entrypoints.http.api_docs import SwaggerUi
 from entrypoints.http.auth import SECURITY_COMPONENTS
+from entrypoints.http.body_deadline import body_deadline
 from entrypoints.http.control_characters import refuse_control_characters
 from entrypoints.http.controllers.admin import AdminController
 from entrypoints.http.controllers.checkout_pages import CheckoutPagesController
@@ -91,6 +92,8 @@ def create_app(service: Service | None = None) -> Litestar:
         route_handlers=[AdminController, storefront, store_router],
     )
     simulator = [SimulatorController] if settings.gateway is GatewayKind.SIMULATED else []
+    body_timeout = settings.request_body_timeout_seconds
+    slow_bodies_cut = [body_deadline(body_timeout)] if body_timeout else []
     return Litestar(
         route_handlers=[
             api,
@@ -110,14 +113,14 @@ def create_app(service: Service | None = None) -> Litestar:
         before_request=decode_strictly,
         lifespan=[lifespan],
         request_max_body_size=MAX_BODY_BYTES,
-        middleware=[access_log, refuse_control_characters],
+        middleware=[access_log, *slow_bodies_cut, refuse_control_characters],
         openapi_config=OpenAPIConfig(
             title="storepay",
             version=VERSION,
             description="Payments for multi-store marketplaces on Stripe Connect.",
             path="/schema",
             components=SECURITY_COMPONENTS,
-            render_plugins=[ScalarRenderPlugin()],
+            render_plugins=[SwaggerUi()],
         ),
         state=State({"service": service}),
         signature_types=[UseCases, Service],
