@@ -54,11 +54,10 @@ class SwaggerUi(OpenAPIRenderPlugin):
         super().__init__(path="/swagger", favicon="", style="")
 
     def render(self, request: Request[Any, Any, Any], openapi_schema: dict[str, Any]) -> bytes:
-        assets = (
-            f"{request.app.openapi_config.path if request.app.openapi_config else ''}{ASSETS_PATH}"
-        )
+        document = self.get_openapi_json_route(request)  # /schema/openapi.json
+        assets = escape(document.rsplit("/", 1)[0] + ASSETS_PATH)
         title = escape(str(openapi_schema["info"]["title"]))
-        document = escape(self.get_openapi_json_route(request))
+        document = escape(document)
         return f"""<!DOCTYPE html>
 <html lang="en">
 <head>

@@ -23,7 +23,6 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import msgspec
-from litestar.enums import ScopeType
 from litestar.exceptions import NotFoundException, ValidationException
 from litestar.types import ASGIApp, Receive, Scope, Send
 
@@ -42,8 +41,7 @@ def refuse_control_characters(app: ASGIApp) -> ASGIApp:
     """Middleware: a path, query parameter or header holding a control character is refused."""
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == ScopeType.HTTP:
-            _check(scope)
+        _check(scope)
         await app(scope, receive, send)
 
     return middleware

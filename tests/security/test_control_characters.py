@@ -159,6 +159,20 @@ def test_starting_after_with_a_control_character_is_refused(
     assert problem["field"] == "starting_after"
 
 
+def test_a_query_parameter_named_with_a_control_character_is_refused(
+    served: Served, shop: dict[str, str]
+) -> None:
+    response = _request(
+        served,
+        "GET",
+        f"{API}/store/payments?limit=5&starting%00after=x",
+        headers=_store_headers(shop),
+    )
+
+    problem = assert_problem(response, 400, "validation_error")
+    assert problem["field"] == "query"
+
+
 def test_a_query_parameter_of_a_page_is_refused_in_html(
     served: Served, shop: dict[str, str]
 ) -> None:
