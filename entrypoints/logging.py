@@ -58,34 +58,90 @@ def _masked(match: re.Match[str]) -> str:
     return shown.replace("@", match["at"], 1)
 
 
-def _clean(value: Any) -> Any:
+# Nested values deeper than this are cut: a record must not take the formatter down by its depth.
+_MAX_DEPTH = 32
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+# msgspec writes integers of 64 bits; a longer one is written as its digits, in a string.
+_INTEGERS = range(-(2**63), 2**64)
+
+
+def _writable(text: str) -> str:
+    """``text`` as UTF-8 can hold it: a lone surrogate is written as its escape, ``\\ud800``."""
+    if _SURROGATE.search(text) is None:
+        return text
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _printable(value: object) -> str:
+    """``str(value)``, or words saying what it is when it cannot be printed."""
+    try:
+        return str(value)
+    except Exception:  # an object's __str__ can raise anything
+        return f"<{type(value).__name__} that cannot be printed>"
+
+
+def _clean(value: Any, depth: int = 0) -> Any:
     if isinstance(value, str):
-        return redact(value)
-    if isinstance(value, int | float | bool) or value is None:
+        return redact(_writable(value))
+    if isinstance(value, bool | float) or value is None:
         return value
+    if isinstance(value, int):
+        return value if value in _INTEGERS else _clean(_printable(value), depth)
+    if depth >= _MAX_DEPTH:
+        return "<nested too deeply>"
     if isinstance(value, dict):
-        return {str(key): _clean(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clean(item) for item in value]
-    return redact(str(value))
+        return {
+            _clean(key if isinstance(key, str) else _printable(key), depth): _clean(item, depth + 1)
+            for key, item in value.items()
+        }
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_clean(item, depth + 1) for item in value]
+    return redact(_writable(_printable(value)))
+
+
+def _message(record: logging.LogRecord) -> str:
+    try:
+        return record.getMessage()
+    except Exception:  # arguments that do not fit the format, or an unprintable one
+        return f"{_printable(record.msg)} (arguments not written: they do not fit the message)"
 
 
 class JsonFormatter(logging.Formatter):
+    """One JSON object a record; a value that cannot be written as it is, is written as words
+    saying so, so that no record is ever lost."""
+
     def format(self, record: logging.LogRecord) -> str:
-        fields: dict[str, Any] = {"message": record.getMessage()}
+        try:
+            return self._format(record)
+        except Exception as error:  # the last resort: never lose the record
+            return _LINE.encode(
+                {
+                    "time": _time(record),
+                    "level": _writable(_printable(record.levelname)).lower(),
+                    "logger": _writable(_printable(record.name)),
+                    "message": f"a record that could not be written ({type(error).__name__})",
+                }
+            ).decode()
+
+    def _format(self, record: logging.LogRecord) -> str:
+        fields: dict[str, Any] = {"message": _message(record)}
         for key, value in record.__dict__.items():
             if key not in _STANDARD_ATTRIBUTES and not key.startswith("_"):
                 fields[key] = value
         if record.exc_info:
             fields["error"] = self.formatException(record.exc_info)
         document = {  # the time, the level and the logger's name are storepay's own words
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat().replace("+00:00", "Z"),
+            "time": _time(record),
             "level": record.levelname.lower(),
             "logger": record.name,
             **_clean(fields),
         }
         # Every value is a string, a number, a boolean, None, or a list or dict of them now.
         return _LINE.encode(document).decode()
+
+
+def _time(record: logging.LogRecord) -> str:
+    return datetime.fromtimestamp(record.created, UTC).isoformat().replace("+00:00", "Z")
 
 
 def configure_logging(level: str = "INFO") -> None:

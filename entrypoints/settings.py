@@ -60,6 +60,7 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     rate_limit_per_minute: int = 120
     reconcile_interval_seconds: int = 300
+    request_body_timeout_seconds: int = 10
     database_pool_size: int = SQLITE_POOL_SIZE  # the default database's
     metrics_token: str | None = field(default=None, repr=False)
     metrics_cache_seconds: int = 15
@@ -128,6 +129,11 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         ),
         redis_url=_redis_url(get("STOREPAY_REDIS_URL")),
         redis_namespace=_redis_namespace(get("STOREPAY_REDIS_NAMESPACE") or "storepay"),
+        request_body_timeout_seconds=_count(
+            "STOREPAY_REQUEST_BODY_TIMEOUT_SECONDS",
+            get("STOREPAY_REQUEST_BODY_TIMEOUT_SECONDS"),
+            10,
+        ),
     )
     default_pool = SQLITE_POOL_SIZE if settings.is_sqlite else POSTGRESQL_POOL_SIZE
     return replace(

@@ -30,8 +30,14 @@ from domain.errors import DomainError
 from domain.money import Money
 from domain.payment import IntentObservation, IntentState
 from domain.refund import RefundObservation, RefundReason, RefundStatus
+from domain.text import is_clean
 
 REFUND_ID_METADATA_KEY = "storepay_refund_id"
+
+# The largest integer a JSON number carries exactly everywhere (and a BIGINT column holds).
+MAX_INTEGER = 2**53 - 1
+# Unix times storepay reads: after 1970, before the year 10000 (datetime's own limit).
+MAX_TIMESTAMP = 253_402_300_799
 
 DISPUTE_STATUSES = {
     "warning_needs_response": DisputeStatus.OPEN,
@@ -58,19 +64,28 @@ class _Object:
         return self._value.get(key)
 
     def text(self, key: str) -> str:
+        """An id, a code or a name: a non-empty string without control characters."""
         value = self._value.get(key)
         if not isinstance(value, str) or not value:
             raise InvalidEvent(f"{self._where}.{key} is not a string")
+        if not is_clean(value):
+            raise InvalidEvent(f"{self._where}.{key} holds a control character")
         return value
 
     def optional_text(self, key: str) -> str | None:
         return None if self._value.get(key) is None else self.text(key)
 
-    def integer(self, key: str) -> int:
+    def integer(self, key: str, *, minimum: int = 0, maximum: int = MAX_INTEGER) -> int:
         value = self._value.get(key)
-        if type(value) is not int:
+        if type(value) is not int:  # not a boolean, not a float
             raise InvalidEvent(f"{self._where}.{key} is not an integer")
+        if not minimum <= value <= maximum:
+            raise InvalidEvent(f"{self._where}.{key} is not between {minimum} and {maximum}")
         return value
+
+    def timestamp(self, key: str) -> datetime:
+        """A Unix time in seconds, as Stripe dates everything."""
+        return datetime.fromtimestamp(self.integer(key, minimum=1, maximum=MAX_TIMESTAMP), UTC)
 
     def flag(self, key: str) -> bool:
         value = self._value.get(key)
@@ -86,7 +101,9 @@ class _Object:
 
     def texts(self, key: str) -> tuple[str, ...]:
         value = self._value.get(key) or []
-        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        if not isinstance(value, list) or not all(
+            isinstance(item, str) and is_clean(item) for item in value
+        ):
             raise InvalidEvent(f"{self._where}.{key} is not a list of strings")
         return tuple(value)
 
@@ -101,8 +118,10 @@ def decode(payload: bytes) -> GatewayEvent:
     """Type a verified webhook body; raise ``InvalidEvent`` if it is not a Stripe event."""
     try:
         document = json.loads(payload)
-    except ValueError:
+    except ValueError:  # UnicodeDecodeError included, and an integer of too many digits
         raise InvalidEvent("the webhook body is not JSON") from None
+    except RecursionError:
+        raise InvalidEvent("the webhook body is nested too deeply") from None
     return type_event(document)
 
 
@@ -114,7 +133,7 @@ def type_event(document: object) -> GatewayEvent:
     header = _Header(
         event_id=event.text("id"),
         type=event_type,
-        created_at=datetime.fromtimestamp(event.integer("created"), UTC),
+        created_at=event.timestamp("created"),
         account_id=event.optional_text("account"),
     )
     obj = event.child("data").child("object")
@@ -259,8 +278,12 @@ def _payment_method(header: _Header, method: _Object) -> GatewayEvent:
             type=method.text("type"),
             card_brand=None if card is None else card.optional_text("brand"),
             card_last4=None if card is None else card.optional_text("last4"),
-            card_exp_month=None if card is None else card.integer("exp_month"),
-            card_exp_year=None if card is None else card.integer("exp_year"),
+            card_exp_month=(
+                None if card is None else card.integer("exp_month", minimum=1, maximum=12)
+            ),
+            card_exp_year=(
+                None if card is None else card.integer("exp_year", minimum=1, maximum=9999)
+            ),
         )
     return PaymentMethodEvent(
         **header, card=saved, payment_method_id=method.text("id"), attached=attached

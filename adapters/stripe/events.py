@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TypedDict
 
 from adapters.stripe.objects import (
@@ -39,8 +39,10 @@ def envelope(payload: bytes) -> Fields:
     """The event a webhook body holds, not yet typed; ``InvalidEvent`` if it holds none."""
     try:
         document = json.loads(payload)
-    except ValueError:  # UnicodeDecodeError included
+    except ValueError:  # UnicodeDecodeError included, and an integer of too many digits
         raise InvalidEvent("the webhook body is not JSON") from None
+    except RecursionError:
+        raise InvalidEvent("the webhook body is nested too deeply") from None
     try:
         event = Fields(document, "event")
     except Malformed as error:
@@ -72,7 +74,7 @@ def _header(event: Fields) -> _Header:
     return _Header(
         event_id=event.text("id"),
         type=event.text("type"),
-        created_at=datetime.fromtimestamp(event.integer("created"), UTC),
+        created_at=event.timestamp("created"),
         account_id=event.optional_text("account"),
     )
 

@@ -147,9 +147,7 @@ class StripeGateway:
             ),
             "account_link",
         )
-        return OnboardingLink(
-            url=link.text("url"), expires_at=datetime.fromtimestamp(link.integer("expires_at"), UTC)
-        )
+        return OnboardingLink(url=link.text("url"), expires_at=link.timestamp("expires_at"))
 
     @_translated
     async def set_payout_schedule(self, account_id: str, schedule: PayoutSchedule) -> None:

@@ -8,7 +8,7 @@ API answers and the objects webhook events carry have the same shape, so both ar
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from application.gateway import SavedCard
@@ -18,9 +18,15 @@ from domain.errors import DomainError
 from domain.money import Money
 from domain.payment import IntentObservation, IntentState
 from domain.refund import RefundObservation, RefundReason, RefundStatus
+from domain.text import is_clean, is_clean_free_text
 
 REFUND_ID_METADATA_KEY = "storepay_refund_id"
 STORE_ID_METADATA_KEY = "storepay_store_id"
+
+# The largest integer a JSON number carries exactly everywhere (and a BIGINT column holds).
+MAX_INTEGER = 2**53 - 1
+# Unix times storepay reads: after 1970, before the year 10000 (datetime's own limit).
+MAX_TIMESTAMP = 253_402_300_799
 
 DISPUTE_STATUSES = {
     "warning_needs_response": DisputeStatus.OPEN,
@@ -51,25 +57,49 @@ class Fields:
         return self._value.get(key)
 
     def names(self) -> list[str]:
-        return list(self._value)
+        names = list(self._value)
+        for name in names:
+            if not isinstance(name, str) or not is_clean(name):
+                raise Malformed(f"{self.where} has a member named with a control character")
+        return names
 
     def text(self, key: str) -> str:
+        """An id, a code or a name: a non-empty string without control characters."""
+        value = self.free_text(key)
+        if not is_clean(value):
+            raise Malformed(f"{self.where}.{key} holds a control character")
+        return value
+
+    def free_text(self, key: str) -> str:
+        """A non-empty string that may break lines (a store's metadata)."""
         value = self._value.get(key)
         if not isinstance(value, str) or not value:
             raise Malformed(f"{self.where}.{key} is not a string")
+        if not is_clean_free_text(value):
+            raise Malformed(f"{self.where}.{key} holds a control character")
         return value
 
     def optional_text(self, key: str) -> str | None:
         return None if self._value.get(key) is None else self.text(key)
 
-    def integer(self, key: str) -> int:
+    def integer(self, key: str, *, minimum: int = 0, maximum: int = MAX_INTEGER) -> int:
         value = self._value.get(key)
-        if type(value) is not int:
+        if type(value) is not int:  # not a boolean, not a float
             raise Malformed(f"{self.where}.{key} is not an integer")
+        if not minimum <= value <= maximum:
+            raise Malformed(f"{self.where}.{key} is not between {minimum} and {maximum}")
         return value
 
-    def optional_integer(self, key: str) -> int | None:
-        return None if self._value.get(key) is None else self.integer(key)
+    def optional_integer(
+        self, key: str, *, minimum: int = 0, maximum: int = MAX_INTEGER
+    ) -> int | None:
+        if self._value.get(key) is None:
+            return None
+        return self.integer(key, minimum=minimum, maximum=maximum)
+
+    def timestamp(self, key: str) -> datetime:
+        """A Unix time in seconds, as Stripe dates everything."""
+        return datetime.fromtimestamp(self.integer(key, minimum=1, maximum=MAX_TIMESTAMP), UTC)
 
     def flag(self, key: str) -> bool:
         value = self._value.get(key)
@@ -85,7 +115,9 @@ class Fields:
 
     def texts(self, key: str) -> tuple[str, ...]:
         value = self._value.get(key) or []
-        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        if not isinstance(value, list) or not all(
+            isinstance(item, str) and is_clean(item) for item in value
+        ):
             raise Malformed(f"{self.where}.{key} is not a list of strings")
         return tuple(value)
 
@@ -138,7 +170,7 @@ def metadata(obj: Fields) -> dict[str, str]:
     members = obj.optional_child("metadata")
     if members is None:
         return {}
-    return {key: members.text(key) for key in members.names()}
+    return {key: members.free_text(key) for key in members.names()}
 
 
 def refund_observation(refund: Fields, observed_at: datetime) -> RefundObservation:
@@ -202,6 +234,10 @@ def saved_card(method: Fields, customer_id: str) -> SavedCard:
         type=method.text("type"),
         card_brand=None if card is None else card.optional_text("brand"),
         card_last4=None if card is None else card.optional_text("last4"),
-        card_exp_month=None if card is None else card.optional_integer("exp_month"),
-        card_exp_year=None if card is None else card.optional_integer("exp_year"),
+        card_exp_month=(
+            None if card is None else card.optional_integer("exp_month", minimum=1, maximum=12)
+        ),
+        card_exp_year=(
+            None if card is None else card.optional_integer("exp_year", minimum=1, maximum=9999)
+        ),
     )

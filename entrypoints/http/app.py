@@ -8,17 +8,18 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from litestar import Litestar, Router
-from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi.config import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
 
 from adapters.sqlalchemy.leases import exclusively
 from application.use_cases.catalogue import UseCases
 from entrypoints.container import Service, build_service, close_service
 from entrypoints.http.access_log import observe_answers
+from entrypoints.http.api_docs import SwaggerUi
 from entrypoints.http.auth import SECURITY_COMPONENTS
+from entrypoints.http.body_deadline import body_deadline
+from entrypoints.http.control_characters import refuse_control_characters
 from entrypoints.http.controllers.admin import AdminController
 from entrypoints.http.controllers.checkout_pages import CheckoutPagesController
 from entrypoints.http.controllers.metrics import MetricsController
@@ -31,6 +32,7 @@ from entrypoints.http.controllers.storefront import StorefrontController
 from entrypoints.http.controllers.webhooks import WebhooksController
 from entrypoints.http.problems import EXCEPTION_HANDLERS
 from entrypoints.http.rate_limit import storefront_limit
+from entrypoints.http.storefront_cors import storefront_cors
 from entrypoints.http.strict_bodies import decode_strictly
 from entrypoints.reconciler import reconciling
 from entrypoints.settings import GatewayKind, load_settings
@@ -69,11 +71,13 @@ def create_app(service: Service | None = None) -> Litestar:
 
     limit = storefront_limit(settings)  # per worker, or shared through Redis
     storefront_middleware = limit.middleware
-    # Public storefront routes get their own router: the per-address rate limit is theirs alone.
+    # Public storefront routes get their own router: the per-address rate limit is theirs alone,
+    # and so are cross-origin calls (before the limit: a preflight is not counted).
+    cors = [storefront_cors(settings.cors_origins)] if settings.cors_origins else []
     storefront = Router(
         path="/",
         route_handlers=[StorefrontController, PaymentStatusController],
-        middleware=storefront_middleware,
+        middleware=[*cors, *storefront_middleware],
     )
     # The shopper's pages share the storefront's per-address limit (they ask the gateway for
     # saved cards).
@@ -89,6 +93,8 @@ def create_app(service: Service | None = None) -> Litestar:
         route_handlers=[AdminController, storefront, store_router],
     )
     simulator = [SimulatorController] if settings.gateway is GatewayKind.SIMULATED else []
+    body_timeout = settings.request_body_timeout_seconds
+    slow_bodies_cut = [body_deadline(body_timeout)] if body_timeout else []
     app = Litestar(
         route_handlers=[
             api,
@@ -109,16 +115,14 @@ def create_app(service: Service | None = None) -> Litestar:
         lifespan=[lifespan, limit.lifespan],
         stores=limit.stores,
         request_max_body_size=MAX_BODY_BYTES,
-        cors_config=CORSConfig(allow_origins=list(settings.cors_origins))
-        if settings.cors_origins
-        else None,
+        middleware=[*slow_bodies_cut, refuse_control_characters],
         openapi_config=OpenAPIConfig(
             title="storepay",
             version=VERSION,
             description="Payments for multi-store marketplaces on Stripe Connect.",
             path="/schema",
             components=SECURITY_COMPONENTS,
-            render_plugins=[ScalarRenderPlugin()],
+            render_plugins=[SwaggerUi()],
         ),
         state=State({"service": service}),
         signature_types=[UseCases, Service],

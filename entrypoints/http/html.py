@@ -15,7 +15,7 @@ from typing import Any
 
 from litestar import Request, Response
 from litestar.enums import MediaType
-from litestar.exceptions import HTTPException
+from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.response import Redirect
 from markupsafe import Markup
@@ -160,6 +160,7 @@ def _database_refusal(request: Request[Any, Any, Any], error: Exception) -> Resp
 HTML_EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
     DomainError: _domain_refusal,
     HTTPException: _http_refusal,
+    ValidationException: _http_refusal,  # the app's own handler answers JSON
     OperationalError: _database_refusal,
     DBAPIError: _database_refusal,
     ConnectionError: _database_refusal,

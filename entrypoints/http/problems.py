@@ -76,6 +76,7 @@ TITLES: dict[int, str] = {
     403: "Forbidden",
     404: "Not found",
     405: "Method not allowed",
+    408: "Request timeout",
     409: "Conflict",
     413: "Request too large",
     415: "Unsupported media type",
@@ -91,6 +92,7 @@ CODES_BY_STATUS: dict[int, str] = {
     403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
+    408: "request_timeout",
     409: "conflict",
     413: "request_too_large",
     415: "unsupported_media_type",
@@ -230,6 +232,7 @@ DESCRIPTIONS: dict[int, str] = {
     402: "The payment gateway refused the request.",
     403: "The link or token is invalid or expired.",
     404: "No such resource for this caller (code not_found).",
+    408: "The request body did not arrive in time (code request_timeout); the connection closes.",
     409: "The request conflicts with the resource's state.",
     413: "The request body is too large.",
     422: "A business rule refused the request.",
@@ -246,5 +249,5 @@ def documented(*statuses: int) -> dict[int, ResponseSpec]:
             description=DESCRIPTIONS.get(status, TITLES.get(status, "Error")),
             media_type=PROBLEM_MEDIA_TYPE,
         )
-        for status in sorted({400, 503, *statuses})
+        for status in sorted({400, 408, 503, *statuses})
     }

@@ -3,7 +3,8 @@
 Litestar converts request data with ``strict=False``, so ``"1999"`` or ``19.0`` would become the
 integer 1999. Money must never arrive that way: every handler whose ``data`` is a msgspec struct
 (or an optional one, for a body that may be left out) has its raw body decoded here with
-``strict=True`` first, and refused with the offending field.
+``strict=True`` first, and refused with the offending field; a string holding a control character
+is refused too (:mod:`entrypoints.http.control_characters`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from typing import Any, Union, get_args, get_origin
 import msgspec
 from litestar import Request
 from litestar.exceptions import ValidationException
+
+from entrypoints.http.control_characters import control_character_in, refuse_body_field
 
 _UNKNOWN_FIELD = re.compile(r"Object contains unknown field `(?P<name>[^`]+)`")
 
@@ -43,7 +46,7 @@ def _offending_field(error: msgspec.ValidationError) -> tuple[str, str]:
     message, separator, path = text.rpartition(" - at `")
     if not separator:
         message, path = text, "$"
-    path = path.rstrip("`")
+    path = path.rstrip("`").removeprefix("key` in `")  # a member's name: the object holding it
     unknown = _UNKNOWN_FIELD.fullmatch(message)
     if unknown is not None:
         path = f"{path}.{unknown.group('name')}"
@@ -68,3 +71,6 @@ async def decode_strictly(request: Request[Any, Any, Any]) -> None:
             detail="the body is not valid JSON",
             extra=[{"key": "$", "message": "the body is not valid JSON", "source": "body"}],
         ) from None
+    unclean = control_character_in(raw)
+    if unclean is not None:
+        refuse_body_field(unclean)

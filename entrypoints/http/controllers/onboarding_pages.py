@@ -67,7 +67,7 @@ class OnboardingPagesController(Controller):
             "or once onboarding is complete, it is a 403 page. 429 past the per-address limit."
         ),
         status_code=303,
-        responses=documented_pages(403, 409, 429),
+        responses=documented_pages(403, 404, 409, 429),
         cache=False,
     )
     async def refresh(
@@ -91,7 +91,7 @@ class OnboardingPagesController(Controller):
             "back office. 429 past the per-address limit."
         ),
         media_type="text/html",
-        responses=documented_pages(403, 409, 429),
+        responses=documented_pages(403, 404, 409, 429),
         cache=False,
     )
     async def returned(

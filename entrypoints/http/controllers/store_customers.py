@@ -34,7 +34,7 @@ class StoreCustomersController(Controller):
         "/",
         summary="The cards a shopper saved with the store, newest first",
         description="Read from the gateway, so a card removed there is gone here too.",
-        responses=documented(401, 402, 422),
+        responses=documented(401, 402, 404, 422),
     )
     async def list_payment_methods(
         self,

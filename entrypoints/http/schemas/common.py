@@ -42,6 +42,9 @@ CurrencyCode = Annotated[
         examples=["EUR"],
     ),
 ]
+# No control character at all, tabs and line breaks included: ids, codes, names
+# (domain/text.py). Other strings of a body may break lines (entrypoints/http/control_characters).
+SINGLE_LINE = r"^[^\x00-\x1f\x7f-\x9f]*$"
 # No control, format or white-space character gets past the edge (400); the rest of the e-mail
 # rule (domain.email) refuses with 422 invalid_email.
 Email = Annotated[
@@ -49,7 +52,10 @@ Email = Annotated[
     msgspec.Meta(min_length=3, max_length=254, pattern=EMAIL_PATTERN, examples=["ana@example.com"]),
 ]
 Metadata = Annotated[
-    dict[str, Annotated[str, msgspec.Meta(max_length=500)]],
+    dict[
+        Annotated[str, msgspec.Meta(pattern=SINGLE_LINE)],
+        Annotated[str, msgspec.Meta(max_length=500)],
+    ],
     msgspec.Meta(description="Up to 20 string pairs, kept with the payment."),
 ]
 PageLimit = Annotated[int, msgspec.Meta(ge=1, le=100)]

@@ -10,9 +10,9 @@ import msgspec
 from application.gateway import OnboardingLink
 from application.use_cases.set_up_payments import SetUpPaymentsResult
 from domain.payout import PayoutInterval
-from entrypoints.http.schemas.common import FeeAmount, timestamp
+from entrypoints.http.schemas.common import SINGLE_LINE, FeeAmount, timestamp
 
-AddressPart = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+AddressPart = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=SINGLE_LINE)]
 
 
 class PaymentSetupBody(msgspec.Struct, forbid_unknown_fields=True):

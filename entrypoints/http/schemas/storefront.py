@@ -8,10 +8,12 @@ import msgspec
 
 from application.use_cases.create_payment_intent import PaymentIntentCreated
 from domain.fees import FeeBreakdown
-from entrypoints.http.schemas.common import Amount, CurrencyCode, Email, Metadata
+from entrypoints.http.schemas.common import SINGLE_LINE, Amount, CurrencyCode, Email, Metadata
 from entrypoints.http.schemas.customer_sessions import CustomerSessionToken
 
-OrderId = Annotated[str, msgspec.Meta(min_length=1, max_length=100, examples=["ord_01J..."])]
+OrderId = Annotated[
+    str, msgspec.Meta(min_length=1, max_length=100, pattern=SINGLE_LINE, examples=["ord_01J..."])
+]
 
 
 class CreateIntentBody(msgspec.Struct, forbid_unknown_fields=True):

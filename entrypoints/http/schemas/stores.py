@@ -9,7 +9,13 @@ import msgspec
 from domain.account import store_account_status
 from domain.fees import FeePolicy
 from domain.store import Store
-from entrypoints.http.schemas.common import CurrencyCode, Email, FeeAmount, timestamp
+from entrypoints.http.schemas.common import (
+    SINGLE_LINE,
+    CurrencyCode,
+    Email,
+    FeeAmount,
+    timestamp,
+)
 
 Country = Annotated[
     str,
@@ -18,9 +24,12 @@ Country = Annotated[
 
 
 class NewStoreBody(msgspec.Struct, forbid_unknown_fields=True):
-    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200, examples=["Atelier Ana"])]
+    name: Annotated[
+        str,
+        msgspec.Meta(min_length=1, max_length=200, pattern=SINGLE_LINE, examples=["Atelier Ana"]),
+    ]
     business_email: Email
-    business_phone: Annotated[str, msgspec.Meta(max_length=32)] | None = None
+    business_phone: Annotated[str, msgspec.Meta(max_length=32, pattern=SINGLE_LINE)] | None = None
     country: Country = "LU"
     currency: CurrencyCode = "EUR"
 

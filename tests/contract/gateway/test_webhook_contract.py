@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 import pytest
 import stripe
+from security.malformed_events import MALFORMED
 
 from application.gateway import GatewayEvent, InvalidEvent, PaymentGateway
 
@@ -234,3 +235,13 @@ async def test_the_parts_of_a_signature_may_come_in_any_order(
     event = gateway.parse_event(payload, f"{signature},{timestamp}", connect=False)
 
     assert event.event_id == "evt_1"
+
+
+@pytest.mark.parametrize("malformed", sorted(MALFORMED))
+async def test_an_authentic_body_that_cannot_be_read_is_an_invalid_event(
+    gateway: PaymentGateway, clock: FakeClock, malformed: str
+) -> None:
+    payload = MALFORMED[malformed]
+
+    with pytest.raises(InvalidEvent):
+        gateway.parse_event(payload, signed(payload, WEBHOOK_SECRET, clock.now()), connect=False)
