@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from adapters.memory import MemoryUnitOfWorkFactory
+from adapters.memory import MemoryUnitOfWork, MemoryUnitOfWorkFactory
 from adapters.system.clock import ManualClock
 from application.errors import IdempotencyKeyReused
 from application.idempotent_requests import (
@@ -19,7 +19,7 @@ from application.idempotent_requests import (
     InProgress,
     Replay,
 )
-from application.ports import IdempotencyRecord
+from application.ports import DuplicateRecord, IdempotencyRecord
 
 pytestmark = pytest.mark.anyio
 
@@ -127,3 +127,35 @@ async def test_purging_removes_request_records_a_day_old_and_nothing_else(
         assert await uow.idempotency.get("store_1", "refund:r") is not None
         assert await uow.idempotency.get("platform", "request:new") is not None
         assert await uow.idempotency.get("platform", "request:old") is None
+
+
+class Flapping:
+    """Units of work on a key that another request claims and releases over and over: each
+    claim finds it taken, each look afterwards finds it gone."""
+
+    def __init__(self, factory: MemoryUnitOfWorkFactory) -> None:
+        self._factory = factory
+        self.looks = 0
+
+    def __call__(self) -> MemoryUnitOfWork:
+        uow = self._factory()
+        uow.idempotency.add = self._taken  # type: ignore[method-assign]
+        uow.idempotency.get = self._gone  # type: ignore[method-assign]
+        return uow
+
+    async def _taken(self, record: IdempotencyRecord) -> None:
+        raise DuplicateRecord(record.key)
+
+    async def _gone(self, scope: str, key: str) -> None:
+        self.looks += 1
+
+
+async def test_a_key_claimed_and_released_over_and_over_is_in_progress_after_a_few_tries(
+    uows: MemoryUnitOfWorkFactory, clock: ManualClock
+) -> None:
+    flapping = Flapping(uows)
+
+    answer = await IdempotentRequests(flapping, clock).claim("platform", "k", "a")
+
+    assert answer == InProgress(T0 + CLAIM_LEASE)
+    assert flapping.looks == 3

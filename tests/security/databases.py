@@ -46,11 +46,14 @@ async def migrated(kind: str, directory: Path) -> AsyncIterator[str]:
 
 @asynccontextmanager
 async def serving(
-    url: str, gateway: Callable[[Any], Any] | None = None, clock: Clock | None = None
+    url: str,
+    gateway: Callable[[Any], Any] | None = None,
+    clock: Clock | None = None,
+    units_of_work: Callable[[Any], Any] | None = None,
 ) -> AsyncIterator[tuple[httpx.AsyncClient, Service]]:
     """A client of storepay on ``url`` (simulated gateway, no rate limit, no reconciler); given
-    ``gateway``, the simulated gateway goes through what it makes of it; given ``clock``, that
-    is storepay's clock."""
+    ``gateway`` or ``units_of_work``, the simulated gateway or the SQL units of work go through
+    what it makes of them; given ``clock``, that is storepay's clock."""
     service = build_service(
         load_settings(
             {
@@ -64,6 +67,9 @@ async def serving(
     )
     if gateway is not None:
         service.adapters.gateway.override(providers.Object(gateway(service.adapters.gateway())))
+    if units_of_work is not None:
+        made = units_of_work(service.adapters.uow_factory())
+        service.adapters.uow_factory.override(providers.Object(made))
     if clock is not None:
         service.adapters.clock.override(providers.Object(clock))
     try:

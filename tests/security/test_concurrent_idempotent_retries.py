@@ -6,8 +6,9 @@ of a real ``storepay serve`` share the claim through the database."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from faults.fault_kit import closed_stripe, serving
 
 from adapters.simulated import SimulatedGateway
 from application.gateway import GatewayAccount, NewAccount
+from application.ports import UnitOfWork, UnitOfWorkFactory
 
 from .databases import database_url, rows
 from .databases import serving as served_on
@@ -159,6 +161,69 @@ async def test_a_request_that_failed_leaves_its_key_free_for_a_retry(database_ur
     assert_problem(refused, 409, "payments_not_set_up")
     assert retried.status_code == 200, retried.text
     assert "Idempotent-Replayed" not in retried.headers
+
+
+class KeepingFails:
+    """Units of work whose idempotency records can be claimed but neither answered nor
+    removed: the database went away in the middle of the request."""
+
+    def __init__(self, factory: UnitOfWorkFactory) -> None:
+        self._factory = factory
+
+    def __call__(self) -> UnitOfWork:
+        uow = self._factory()
+        uow.idempotency.answer = self._gone  # type: ignore[method-assign]
+        uow.idempotency.remove = self._gone  # type: ignore[method-assign]
+        return uow
+
+    async def _gone(self, *_: object) -> None:
+        raise ConnectionError("the database went away")
+
+
+class Kept(logging.Handler):
+    """The messages of one logger (Litestar's logging set-up replaces the root's handlers, and
+    with them pytest's)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@pytest.fixture
+def http_log() -> Iterator[list[str]]:
+    kept = Kept()
+    logger = logging.getLogger("storepay.http")
+    logger.addHandler(kept)
+    try:
+        yield kept.messages
+    finally:
+        logger.removeHandler(kept)
+
+
+async def test_an_answer_that_could_not_be_kept_still_goes_out_and_its_claim_holds(
+    database_url: str, http_log: list[str]
+) -> None:
+    async with served_on(database_url, units_of_work=KeepingFails) as (client, _):
+        headers = {**ADMIN, "Idempotency-Key": "open-while-failing"}
+        opened = await client.post(f"{API}/admin/stores", json=STORE, headers=headers)
+        retry = await client.post(f"{API}/admin/stores", json=STORE, headers=headers)
+        missing = await client.post(
+            f"{API}/admin/stores/store_missing/api-keys",
+            headers={**ADMIN, "Idempotency-Key": "rotate-missing"},
+        )
+
+    assert opened.status_code == 201
+    assert opened.json()["api_key"].startswith("spk_")
+    assert is_in_progress(retry)  # until the claim's lease ends: never a second store
+    assert_problem(missing, 404, "not_found")
+    assert http_log == [
+        "the answer to a request with an Idempotency-Key could not be kept",
+        "a claim on an Idempotency-Key could not be released; its lease will end it",
+    ]
+    assert len(await rows(database_url, "SELECT id FROM stores")) == 1
 
 
 # -- a real server, two worker processes -------------------------------------------------------
