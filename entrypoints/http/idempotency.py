@@ -1,4 +1,5 @@
-"""``Idempotency-Key`` on store and admin POSTs: a retry replays the first answer."""
+"""``Idempotency-Key`` on store and admin POSTs: a retry replays the first answer, and one sent
+while the first still runs waits for it or is told to come back (409 with ``Retry-After``)."""
 
 from __future__ import annotations
 
