@@ -467,6 +467,9 @@ def payment_columns(connection: Connection) -> set[str]:
     return {column["name"] for column in sa.inspect(connection).get_columns("payments")}
 
 
+BEFORE_CLAIMS = "0003"  # the revision before idempotency records claimed their keys
+
+
 def kept_answer(body: dict[str, object]) -> bytes:
     """An answer as the HTTP layer keeps it: status, media type and the body in base64."""
     encoded = base64.b64encode(json.dumps(body).encode()).decode()
@@ -474,7 +477,7 @@ def kept_answer(body: dict[str, object]) -> bytes:
 
 
 async def test_migrating_up_withholds_the_api_keys_kept_in_answers(database_url: str) -> None:
-    await upgrade(database_url, "0003")
+    await upgrade(database_url, BEFORE_CLAIMS)
     opened = {"id": "store_1", "name": "Atelier Ana", "api_key": "spk_leaked_0123456789"}
     order = {"id": "ord_1", "reference": "A-1"}
     rows = [
@@ -537,7 +540,7 @@ async def test_migrating_down_drops_the_claims_of_requests_still_running(
     finally:
         await engine.dispose()
 
-    await downgrade(database_url, "0003")
+    await downgrade(database_url, BEFORE_CLAIMS)
 
     engine = create_engine(database_url)
     try:
