@@ -170,6 +170,9 @@ class KeepingFails:
     def __init__(self, factory: UnitOfWorkFactory) -> None:
         self._factory = factory
 
+    def __getattr__(self, name: str) -> Any:  # whatever else the factory offers
+        return getattr(self._factory, name)
+
     def __call__(self) -> UnitOfWork:
         uow = self._factory()
         uow.idempotency.answer = self._gone  # type: ignore[method-assign]
