@@ -43,6 +43,10 @@ class IdempotencyKeyReused(DomainError):
     code = "idempotency_key_reused"
 
 
+class IdempotencyRequestInProgress(DomainError):
+    code = "idempotency_request_in_progress"
+
+
 class InvalidOnboardingToken(DomainError):
     code = "invalid_onboarding_token"
 

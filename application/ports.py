@@ -268,19 +268,38 @@ class LedgerRepository(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class IdempotencyRecord:
-    """What a request with an ``Idempotency-Key`` produced, to replay it on a retry."""
+    """What a request with an ``Idempotency-Key`` produced, to replay it on a retry; while the
+    request still runs, its claim on the key (no result yet)."""
 
     scope: str  # who sent the key: a store id, or the platform
     key: str
     fingerprint: str  # a digest of the request, to tell a retry from a reused key
-    result: bytes  # the answer to replay, as the caller encoded it
-    created_at: datetime
+    result: bytes | None  # the answer to replay, as the caller encoded it; None: still running
+    created_at: datetime  # when the key was claimed
 
 
 class IdempotencyRepository(Protocol):
     async def get(self, scope: str, key: str) -> IdempotencyRecord | None: ...
 
-    async def add(self, record: IdempotencyRecord) -> None: ...
+    async def add(self, record: IdempotencyRecord) -> None:
+        """Raises :class:`DuplicateRecord` when the sender has a record under this key: of two
+        concurrent claims of a key, exactly one commits."""
+        ...
+
+    async def answer(self, scope: str, key: str, claimed_at: datetime, result: bytes) -> None:
+        """Keep ``result`` on the claim made at ``claimed_at``; :class:`ConcurrentUpdate` when
+        that claim is no longer there (it was released, or taken over once expired)."""
+        ...
+
+    async def remove(self, scope: str, key: str, created_at: datetime) -> None:
+        """Remove the record made at ``created_at``, if it is still there (a newer one under
+        the same key is left alone)."""
+        ...
+
+    async def remove_older(self, key_prefix: str, created_before: datetime) -> int:
+        """Remove every record whose key starts with ``key_prefix`` made before
+        ``created_before``; how many were removed."""
+        ...
 
 
 class UnitOfWork(Protocol):

@@ -126,6 +126,7 @@ def _reconcile(_arguments: argparse.Namespace) -> int:
     print(f"  refunds settled   {report.refunds_checked}")
     print(f"  events retried    {report.events_retried} ({report.events_recovered} recovered)")
     print(f"  failures          {report.failures}")
+    print(f"  idempotency keys  {report.idempotency_records_purged} purged (over 24 h old)")
     if report.failures:
         print(
             f"storepay: {report.failures} could not be reconciled; the log above says why",

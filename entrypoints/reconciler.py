@@ -36,7 +36,8 @@ def describe(report: ReconcileReport) -> str:
     return (
         f"{report.payments_checked} payments checked, {report.payments_changed} changed; "
         f"{report.refunds_checked} refunds settled; {report.events_retried} events retried, "
-        f"{report.events_recovered} recovered; {report.failures} failures"
+        f"{report.events_recovered} recovered; {report.failures} failures; "
+        f"{report.idempotency_records_purged} idempotency records purged"
     )
 
 

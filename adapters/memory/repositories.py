@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 
-from application.ports import IdempotencyRecord, InboxEvent, InboxStatus, Page
+from application.ports import ConcurrentUpdate, IdempotencyRecord, InboxEvent, InboxStatus, Page
 from domain.currency import Currency
 from domain.ledger import LedgerEntry
 from domain.order import Order
@@ -251,3 +252,22 @@ class MemoryIdempotencyRepository:
 
     async def add(self, record: IdempotencyRecord) -> None:
         self._rows.insert(record)
+
+    async def answer(self, scope: str, key: str, claimed_at: datetime, result: bytes) -> None:
+        claim = self._rows.get((scope, key))
+        if claim is None or claim.created_at != claimed_at or claim.result is not None:
+            raise ConcurrentUpdate(f"the claim on idempotency key {key!r} is no longer held")
+        self._rows.update(replace(claim, result=result))
+
+    async def remove(self, scope: str, key: str, created_at: datetime) -> None:
+        record = self._rows.get((scope, key))
+        if record is not None and record.created_at == created_at:
+            self._rows.delete((scope, key))
+
+    async def remove_older(self, key_prefix: str, created_before: datetime) -> int:
+        old = self._rows.select(
+            lambda record: record.key.startswith(key_prefix) and record.created_at < created_before
+        )
+        for record in old:
+            self._rows.delete((record.scope, record.key))
+        return len(old)

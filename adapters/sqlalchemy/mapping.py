@@ -422,6 +422,6 @@ def record_from(row: Row) -> IdempotencyRecord:
         scope=row["scope"],
         key=row["key"],
         fingerprint=row["fingerprint"],
-        result=bytes(row["result"]),
+        result=None if row["result"] is None else bytes(row["result"]),
         created_at=row["created_at"],
     )

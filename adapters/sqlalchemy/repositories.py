@@ -682,3 +682,43 @@ class SqlIdempotencyRepository:
     async def add(self, record: IdempotencyRecord) -> None:
         statement = sa.insert(idempotency_records).values(**mapping.record_values(record))
         await self._tx.write(("idempotency_records", (record.scope, record.key)), [Step(statement)])
+
+    async def answer(self, scope: str, key: str, claimed_at: datetime, result: bytes) -> None:
+        statement = (
+            sa.update(idempotency_records)
+            .where(
+                _the_record(scope, key),
+                idempotency_records.c.created_at == claimed_at,
+                idempotency_records.c.result.is_(None),
+            )
+            .values(result=result)
+        )
+        refused = f"the claim on idempotency key {key!r} is no longer held"
+        await self._tx.write(
+            ("idempotency_records", (scope, key)), [Step(statement, refused=refused)]
+        )
+
+    async def remove(self, scope: str, key: str, created_at: datetime) -> None:
+        statement = sa.delete(idempotency_records).where(
+            _the_record(scope, key), idempotency_records.c.created_at == created_at
+        )
+        await self._tx.write(("idempotency_records", (scope, key)), [Step(statement)])
+
+    async def remove_older(self, key_prefix: str, created_before: datetime) -> int:
+        statement = sa.delete(idempotency_records).where(
+            idempotency_records.c.key.startswith(key_prefix, autoescape=True),
+            idempotency_records.c.created_at < created_before,
+        )
+        removed = 0
+
+        async def write(connection: AsyncConnection) -> None:
+            nonlocal removed
+            removed = (await connection.execute(statement)).rowcount
+
+        await self._tx.write(None, write)
+        await self._tx.flush()  # made now, to know how many
+        return removed
+
+
+def _the_record(scope: str, key: str) -> sa.ColumnElement[bool]:
+    return sa.and_(idempotency_records.c.scope == scope, idempotency_records.c.key == key)

@@ -322,8 +322,9 @@ idempotency_records = sa.Table(
     sa.Column("scope", sa.String(255), primary_key=True),
     sa.Column("key", sa.String(255), primary_key=True),
     sa.Column("fingerprint", sa.String(255), nullable=False),
-    sa.Column("result", sa.LargeBinary, nullable=False),
+    sa.Column("result", sa.LargeBinary),  # NULL while the request that claimed the key runs
     sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Index("ix_idempotency_records_created_at", "created_at"),  # purging old records
 )
 customer_sessions = sa.Table(
     "customer_sessions",

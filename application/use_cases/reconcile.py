@@ -1,6 +1,6 @@
 """Heal what webhooks and timeouts left behind: sync payments stuck awaiting an outcome and
-refunds stuck pending (submitting again those the gateway never acknowledged), and retry failed
-events.
+refunds stuck pending (submitting again those the gateway never acknowledged), retry failed
+events, and purge the answers kept for ``Idempotency-Key`` retries once a day old.
 
 Run on a schedule (``storepay serve`` does) and on demand (``storepay reconcile``). Each payment
 and each event is handled in its own transaction, so one failure does not hold up the rest.
@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass
 
 from application.gateway import PaymentGateway
+from application.idempotent_requests import IdempotentRequests
 from application.ports import Clock, NoTelemetry, Telemetry, UnitOfWorkFactory
 from application.refund_submission import change_payment, submit_refund
 from application.settings import ServiceSettings
@@ -32,6 +33,7 @@ class ReconcileReport:
     events_retried: int
     events_recovered: int
     failures: int
+    idempotency_records_purged: int = 0  # answers of requests kept past their 24 h
 
 
 class Reconcile:
@@ -50,6 +52,7 @@ class Reconcile:
         self._clock = clock
         self._settings = settings
         self._telemetry = telemetry or NoTelemetry()
+        self._idempotent_requests = IdempotentRequests(uow_factory, clock)
 
     async def __call__(self) -> ReconcileReport:
         try:
@@ -64,6 +67,7 @@ class Reconcile:
         checked, changed, payment_failures = await self._sync_payments()
         refunds, refund_failures = await self._settle_refunds()
         retried, recovered, event_failures = await self._retry_events()
+        purged = await self._idempotent_requests.purge()
         return ReconcileReport(
             payments_checked=checked,
             payments_changed=changed,
@@ -71,6 +75,7 @@ class Reconcile:
             events_retried=retried,
             events_recovered=recovered,
             failures=payment_failures + refund_failures + event_failures,
+            idempotency_records_purged=purged,
         )
 
     async def _sync_payments(self) -> tuple[int, int, int]:

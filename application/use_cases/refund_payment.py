@@ -104,7 +104,8 @@ class RefundPayment:
         if record.fingerprint != _fingerprint(command):
             raise IdempotencyKeyReused("this idempotency key was used for another refund")
         payment = await require_payment(uow, command.store_id, command.payment_id)
-        return RefundMade(payment=payment, refund=payment.refund(record.result.decode()))
+        refund_id = (record.result or b"").decode()  # a refund's record is added with its id
+        return RefundMade(payment=payment, refund=payment.refund(refund_id))
 
 
 def _reason(text: str) -> RefundReason:

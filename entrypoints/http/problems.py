@@ -61,6 +61,7 @@ STATUS_BY_ERROR: dict[type[Exception], int] = {
     application_errors.OrderAlreadyPaid: 409,
     application_errors.OrderReferenceConflict: 409,
     application_errors.IdempotencyKeyReused: 409,
+    application_errors.IdempotencyRequestInProgress: 409,
     application_errors.InvalidOnboardingToken: 403,
     application_errors.InvalidPage: 400,
     application_errors.UnknownGatewayObject: 409,

@@ -287,10 +287,18 @@ def an_entry(
 
 
 def a_record(
-    scope: str = "store_a", key: str = "key-1", *, result: bytes = b"{}"
+    scope: str = "store_a",
+    key: str = "key-1",
+    *,
+    result: bytes | None = b"{}",
+    created_at: datetime = T0,
 ) -> IdempotencyRecord:
     return IdempotencyRecord(
-        scope=scope, key=key, fingerprint=f"sha256:{scope}:{key}", result=result, created_at=T0
+        scope=scope,
+        key=key,
+        fingerprint=f"sha256:{scope}:{key}",
+        result=result,
+        created_at=created_at,
     )
 
 

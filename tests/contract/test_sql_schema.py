@@ -3,6 +3,8 @@ matches the tables the adapter writes, and that protects the money on its own.""
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -15,7 +17,12 @@ from sqlalchemy.exc import IntegrityError
 
 from adapters.sqlalchemy import SqlUnitOfWorkFactory, create_engine, upgrade
 from adapters.sqlalchemy.migrations import downgrade
-from adapters.sqlalchemy.tables import OPEN_PAYMENT_STATUSES, metadata, payments
+from adapters.sqlalchemy.tables import (
+    OPEN_PAYMENT_STATUSES,
+    idempotency_records,
+    metadata,
+    payments,
+)
 from application.ports import DuplicateRecord
 from domain.payment import PaymentStatus
 from domain.refund import RefundObservation, RefundStatus
@@ -25,6 +32,7 @@ from .builders import (
     T0,
     a_connected_store,
     a_payment,
+    a_record,
     a_refunded_and_disputed_payment,
     an_entry,
     an_event,
@@ -459,3 +467,87 @@ def revision(connection: Connection) -> str | None:
 
 def payment_columns(connection: Connection) -> set[str]:
     return {column["name"] for column in sa.inspect(connection).get_columns("payments")}
+
+
+BEFORE_CLAIMS = "0005"  # the revision before idempotency records claimed their keys
+
+
+def kept_answer(body: dict[str, object]) -> bytes:
+    """An answer as the HTTP layer keeps it: status, media type and the body in base64."""
+    encoded = base64.b64encode(json.dumps(body).encode()).decode()
+    return json.dumps({"status": 201, "media_type": "application/json", "body": encoded}).encode()
+
+
+async def test_migrating_up_withholds_the_api_keys_kept_in_answers(database_url: str) -> None:
+    await upgrade(database_url, BEFORE_CLAIMS)
+    opened = {"id": "store_1", "name": "Atelier Ana", "api_key": "spk_leaked_0123456789"}
+    order = {"id": "ord_1", "reference": "A-1"}
+    rows = [
+        ("platform", "request:open", kept_answer(opened)),
+        ("platform", "request:rotate", kept_answer({"store_id": "s", "api_key": "spk_also"})),
+        ("platform", "request:unreadable", b"not json"),
+        ("store_1", "request:order", kept_answer(order)),
+        ("store_1", "refund:r-1", b"rf_1"),
+    ]
+    engine = create_engine(database_url)
+    try:
+        async with engine.begin() as connection:
+            for scope, key, result in rows:
+                await connection.execute(
+                    idempotency_records.insert().values(
+                        scope=scope, key=key, fingerprint="f", result=result, created_at=T0
+                    )
+                )
+    finally:
+        await engine.dispose()
+
+    await upgrade(database_url)
+
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            kept = dict(
+                (
+                    await connection.execute(
+                        sa.select(idempotency_records.c.key, idempotency_records.c.result)
+                    )
+                ).all()
+            )
+    finally:
+        await engine.dispose()
+    withheld = {"api_key": None, "api_key_withheld": True}
+    assert set(kept) == {"request:open", "request:rotate", "request:order", "refund:r-1"}
+    assert body_of(kept["request:open"]) == opened | withheld
+    assert body_of(kept["request:rotate"]) == {"store_id": "s"} | withheld
+    assert kept["request:order"] == kept_answer(order)
+    assert kept["refund:r-1"] == b"rf_1"
+    assert b"spk_" not in b"".join(kept.values())
+
+
+def body_of(answer: bytes) -> object:
+    return json.loads(base64.b64decode(json.loads(answer)["body"]))
+
+
+async def test_migrating_down_drops_the_claims_of_requests_still_running(
+    database_url: str,
+) -> None:
+    await upgrade(database_url)
+    engine = create_engine(database_url)
+    try:
+        await given(
+            SqlUnitOfWorkFactory(engine),
+            a_record(key="request:running", result=None),
+            a_record(key="request:done", result=b"{}"),
+        )
+    finally:
+        await engine.dispose()
+
+    await downgrade(database_url, BEFORE_CLAIMS)
+
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            keys = (await connection.execute(sa.select(idempotency_records.c.key))).scalars()
+            assert list(keys) == ["request:done"]
+    finally:
+        await engine.dispose()

@@ -267,6 +267,7 @@ def test_reconcile_prints_its_report(migrated: str, capsys: pytest.CaptureFixtur
         "  refunds settled   0",
         "  events retried    0 (0 recovered)",
         "  failures          0",
+        "  idempotency keys  0 purged (over 24 h old)",
     ]
     assert "simulated gateway keeps its test-mode state" in output.err
 

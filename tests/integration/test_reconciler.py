@@ -94,6 +94,7 @@ async def test_each_report_is_logged_and_failures_as_a_warning(
         events_retried=3,
         events_recovered=2,
         failures=1,
+        idempotency_records_purged=5,
     )
     with caplog.at_level(logging.INFO, logger="storepay.reconciler"):
         assert await reconcile_once(Passes(report=report)) == report
@@ -108,10 +109,11 @@ async def test_each_report_is_logged_and_failures_as_a_warning(
         "events_retried": 3,
         "events_recovered": 2,
         "failures": 1,
+        "idempotency_records_purged": 5,
     }
     assert describe(report) == (
         "4 payments checked, 1 changed; 2 refunds settled; 3 events retried, 2 recovered; "
-        "1 failures"
+        "1 failures; 5 idempotency records purged"
     )
 
 

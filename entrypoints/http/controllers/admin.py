@@ -25,6 +25,7 @@ from entrypoints.http.schemas.stores import (
     created_store_out,
     fee_policy_out,
     store_out,
+    without_api_key,
 )
 
 PLATFORM_SCOPE = "platform"
@@ -41,9 +42,11 @@ class AdminController(Controller):
         status_code=201,
         summary="Open a store",
         description=(
-            "The API key is shown only in this answer; storepay keeps only its hash. The "
-            "`currency` is the one the store is paid in, its orders and fees too: one Stripe "
-            "takes card payments in (422 unsupported_currency, with `field`, otherwise)."
+            "The API key is shown only in this answer; storepay keeps only its hash. A replay "
+            "(same Idempotency-Key) answers the same store with `api_key` null and "
+            "`api_key_withheld` true: rotate the key to get a new one. The `currency` is the one "
+            "the store is paid in, its orders and fees too: one Stripe takes card payments in "
+            "(422 unsupported_currency, with `field`, otherwise)."
         ),
         responses=documented(401, 409, 422),
         operation_class=IdempotentOperation,
@@ -66,7 +69,7 @@ class AdminController(Controller):
             )
             return Response(created_store_out(created.store, created.api_key), status_code=201)
 
-        return await idempotent(request, PLATFORM_SCOPE, run)
+        return await idempotent(request, PLATFORM_SCOPE, run, kept=without_api_key)
 
     @get(
         "/stores/{store_id:str}",
@@ -103,6 +106,11 @@ class AdminController(Controller):
         "/stores/{store_id:str}/api-keys",
         status_code=201,
         summary="Issue a new API key; the old one stops working",
+        description=(
+            "The new key is shown only in this answer. A replay (same Idempotency-Key) answers "
+            "`api_key` null and `api_key_withheld` true: the key it made stays the store's key; "
+            "rotate again (with a new Idempotency-Key) if it was lost."
+        ),
         responses=documented(401, 404, 409),
         operation_class=IdempotentOperation,
     )
@@ -116,7 +124,7 @@ class AdminController(Controller):
             api_key = await use_cases.rotate_api_key(store_id)
             return Response(ApiKeyOut(store_id=store_id, api_key=api_key), status_code=201)
 
-        return await idempotent(request, PLATFORM_SCOPE, run)
+        return await idempotent(request, PLATFORM_SCOPE, run, kept=without_api_key)
 
     @get(
         "/reports/platform-fees",

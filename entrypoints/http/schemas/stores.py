@@ -80,6 +80,22 @@ class StoreOut(msgspec.Struct):
     payment_config: PaymentConfigOut
 
 
+ApiKeyShownOnce = Annotated[
+    str | None,
+    msgspec.Meta(
+        description=(
+            "The store's API key, shown in this answer only; storepay keeps only its hash. Null "
+            "in a replay of the request (same Idempotency-Key, header Idempotent-Replayed): "
+            "rotate the key (POST /api/v1/admin/stores/{store_id}/api-keys) to get a new one."
+        )
+    ),
+]
+ApiKeyWithheld = Annotated[
+    bool,
+    msgspec.Meta(description="True in a replay: the API key was shown once and is left out."),
+]
+
+
 class CreatedStoreOut(msgspec.Struct):
     id: str
     name: str
@@ -89,12 +105,19 @@ class CreatedStoreOut(msgspec.Struct):
     currency: str
     created_at: str | None
     payment_config: PaymentConfigOut
-    api_key: str
+    api_key: ApiKeyShownOnce
+    api_key_withheld: ApiKeyWithheld = False
 
 
 class ApiKeyOut(msgspec.Struct):
     store_id: str
-    api_key: str
+    api_key: ApiKeyShownOnce
+    api_key_withheld: ApiKeyWithheld = False
+
+
+def without_api_key(answer: CreatedStoreOut | ApiKeyOut) -> CreatedStoreOut | ApiKeyOut:
+    """The answer as kept for a replay (``Idempotency-Key``): the key is shown only once."""
+    return msgspec.structs.replace(answer, api_key=None, api_key_withheld=True)
 
 
 def fee_policy_out(policy: FeePolicy) -> FeePolicyOut:
