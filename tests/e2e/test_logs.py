@@ -4,32 +4,22 @@ from __future__ import annotations
 
 import io
 import json
-import logging
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from litestar.testing import TestClient
+from log_capture import captured_log
 
-from entrypoints.logging import JsonFormatter, redact
+from entrypoints.logging import redact
 
 from .conftest import ADMIN, ADMIN_TOKEN, API, StoreKey
 
 
 @pytest.fixture
 def log_lines() -> Iterator[io.StringIO]:
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(JsonFormatter())
-    root = logging.getLogger()
-    previous_level = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.INFO)
-    try:
+    with captured_log() as stream:
         yield stream
-    finally:
-        root.removeHandler(handler)
-        root.setLevel(previous_level)
 
 
 def _records(stream: io.StringIO) -> list[dict[str, Any]]:

@@ -14,16 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from anyio.from_thread import start_blocking_portal
-from contract.databases import postgres_database
-from e2e.conftest import ADMIN_TOKEN
 from litestar.testing import TestClient
 from sqlalchemy import func, select
 
-from adapters.sqlalchemy.migrations import upgrade
 from adapters.sqlalchemy.tables import metadata
-from entrypoints.container import Service, build_service
+from entrypoints.container import Service
 from entrypoints.http.app import create_app
-from entrypoints.settings import load_settings
+from security.databases import migrated, simulated_service
 
 BACKENDS = ("sqlite", "postgresql")
 
@@ -47,33 +44,12 @@ class Served:
 
 
 @contextmanager
-def _database_url(backend: str, directory: Path) -> Iterator[str]:
-    if backend == "sqlite":
-        yield f"sqlite+aiosqlite:///{directory / 'storepay.sqlite3'}"
-        return
-    with (
-        start_blocking_portal() as portal,
-        portal.wrap_async_context_manager(postgres_database()) as url,
-    ):
-        yield url
-
-
-@contextmanager
 def served_on(backend: str, directory: Path, **environment: str) -> Iterator[Served]:
     """storepay on a new, migrated database of ``backend`` with the simulated gateway."""
-    with _database_url(backend, directory) as url:
-        with start_blocking_portal() as portal:
-            portal.call(upgrade, url)
-        service = build_service(
-            load_settings(
-                {
-                    "STOREPAY_DATABASE_URL": url,
-                    "STOREPAY_ADMIN_TOKEN": ADMIN_TOKEN,
-                    "STOREPAY_GATEWAY": "simulated",
-                    "STOREPAY_RECONCILE_INTERVAL_SECONDS": "0",
-                    **environment,
-                }
-            )
-        )
+    with (
+        start_blocking_portal() as portal,
+        portal.wrap_async_context_manager(migrated(backend, directory)) as url,
+    ):
+        service = simulated_service(url, **environment)
         with TestClient(create_app(service)) as client:
             yield Served(service, client)

@@ -44,6 +44,21 @@ async def migrated(kind: str, directory: Path) -> AsyncIterator[str]:
         yield url
 
 
+def simulated_service(url: str, **environment: str) -> Service:
+    """storepay on the database at ``url`` with the simulated gateway and no reconciler."""
+    return build_service(
+        load_settings(
+            {
+                "STOREPAY_DATABASE_URL": url,
+                "STOREPAY_ADMIN_TOKEN": ADMIN_TOKEN,
+                "STOREPAY_GATEWAY": "simulated",
+                "STOREPAY_RECONCILE_INTERVAL_SECONDS": "0",
+                **environment,
+            }
+        )
+    )
+
+
 @asynccontextmanager
 async def serving(
     url: str,
@@ -54,17 +69,7 @@ async def serving(
     """A client of storepay on ``url`` (simulated gateway, no rate limit, no reconciler); given
     ``gateway`` or ``units_of_work``, the simulated gateway or the SQL units of work go through
     what it makes of them; given ``clock``, that is storepay's clock."""
-    service = build_service(
-        load_settings(
-            {
-                "STOREPAY_DATABASE_URL": url,
-                "STOREPAY_ADMIN_TOKEN": ADMIN_TOKEN,
-                "STOREPAY_GATEWAY": "simulated",
-                "STOREPAY_RECONCILE_INTERVAL_SECONDS": "0",
-                "STOREPAY_RATE_LIMIT_PER_MINUTE": "0",
-            }
-        )
-    )
+    service = simulated_service(url, STOREPAY_RATE_LIMIT_PER_MINUTE="0")
     if gateway is not None:
         service.adapters.gateway.override(providers.Object(gateway(service.adapters.gateway())))
     if units_of_work is not None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import json
-import logging
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,9 +19,9 @@ import pytest
 from e2e.conftest import assert_problem, service_for
 from e2e.shopping import signed
 from litestar.testing import TestClient
+from log_capture import captured_log
 
 from entrypoints.container import Service
-from entrypoints.logging import JsonFormatter
 from security.malformed_events import MALFORMED
 
 PLATFORM_SECRET = "whsec_malformed_platform"
@@ -40,21 +39,8 @@ def service(tmp_path: Path) -> Service:
 
 @pytest.fixture
 def log_lines() -> Iterator[io.StringIO]:
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(JsonFormatter())
-    root = logging.getLogger()
-    previous_level, previous_raise = root.level, logging.raiseExceptions
-    root.addHandler(handler)
-    root.setLevel(logging.INFO)
-    # A record the formatter cannot write fails the test instead of printing "--- Logging error".
-    logging.raiseExceptions = True
-    try:
+    with captured_log() as stream:
         yield stream
-    finally:
-        root.removeHandler(handler)
-        root.setLevel(previous_level)
-        logging.raiseExceptions = previous_raise
 
 
 def _stored(service: Service) -> dict[str, list[tuple[Any, ...]]]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import json
-import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,10 +19,10 @@ from e2e.shopping import signed
 from litestar import Litestar
 from litestar.exceptions import LitestarException
 from litestar.testing import TestClient
+from log_capture import captured_log
 from prometheus_client.parser import text_string_to_metric_families
 
 from entrypoints.http.app import create_app
-from entrypoints.logging import JsonFormatter
 
 LIMIT = 2
 WEBHOOK_SECRET = "whsec_observed_answers_0123456789"
@@ -46,18 +45,8 @@ def client(tmp_path: Path) -> Iterator[TestClient[Any]]:
 
 @pytest.fixture
 def log_lines() -> Iterator[io.StringIO]:
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(JsonFormatter())
-    root = logging.getLogger()
-    previous = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.INFO)
-    try:
+    with captured_log() as stream:
         yield stream
-    finally:
-        root.removeHandler(handler)
-        root.setLevel(previous)
 
 
 def access_lines(stream: io.StringIO, path: str) -> list[int]:

@@ -15,10 +15,10 @@ import pytest
 from e2e.conftest import ADMIN, ADMIN_TOKEN, API, assert_problem, service_for
 from e2e.shopping import SUCCEEDS, Marketplace, signed
 from litestar.testing import TestClient
+from log_capture import captured_log
 
 from adapters.simulated import DeliveryMode
 from entrypoints.container import Service
-from entrypoints.logging import JsonFormatter
 
 WEBHOOK_SECRET = "whsec_never_logged_0123456789"
 SHOPPER = "ana.maria.secret@example.com"
@@ -52,18 +52,8 @@ def test_api_keys_are_stored_only_as_hashes(client: TestClient[Any], service: Se
 
 @pytest.fixture
 def log_lines() -> Iterator[io.StringIO]:
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(JsonFormatter())
-    root = logging.getLogger()
-    previous = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
-    try:
+    with captured_log(logging.DEBUG) as stream:
         yield stream
-    finally:
-        root.removeHandler(handler)
-        root.setLevel(previous)
 
 
 def test_a_whole_story_leaves_no_secret_in_the_logs(

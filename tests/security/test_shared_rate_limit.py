@@ -6,9 +6,7 @@ The many-apps-one-Redis tests stand in for several workers: each app has its own
 
 from __future__ import annotations
 
-import io
 import json
-import logging
 import socket
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -21,11 +19,11 @@ import redis
 from e2e.conftest import ADMIN, API, assert_problem, service_for
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.testing import TestClient
+from log_capture import captured_log
 from prometheus_client import REGISTRY
 
 from entrypoints.http import rate_limit
 from entrypoints.http.app import create_app
-from entrypoints.logging import JsonFormatter
 from entrypoints.settings import SettingsError, load_settings
 from security.redis_server import keys_under, redis_namespace
 
@@ -89,30 +87,13 @@ def _closed_port() -> int:
     return port  # nothing listens there once the probe is closed
 
 
-@contextmanager
-def log_lines() -> Iterator[io.StringIO]:
-    """The log, from now on (an app being built sets up logging: build it first)."""
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(JsonFormatter())
-    root = logging.getLogger()
-    previous = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.INFO)
-    try:
-        yield stream
-    finally:
-        root.removeHandler(handler)
-        root.setLevel(previous)
-
-
 def test_with_redis_unreachable_the_storefront_keeps_selling_and_says_so(
     tmp_path: Path,
 ) -> None:
     unchecked = "storepay_rate_limit_unchecked_total"
     before = REGISTRY.get_sample_value(unchecked) or 0
     down = f"redis://127.0.0.1:{_closed_port()}/0"
-    with clients(tmp_path, 1, STOREPAY_REDIS_URL=down) as (app,), log_lines() as log:
+    with clients(tmp_path, 1, STOREPAY_REDIS_URL=down) as (app,), captured_log() as log:
         statuses = [app.get(STATUS).status_code for _ in range(LIMIT * 2)]
         assert statuses == [404] * (LIMIT * 2)  # answered, never 429 nor 5xx
         assert "ratelimit-limit" not in app.get(STATUS).headers
@@ -184,7 +165,7 @@ def test_once_redis_is_back_the_limit_counts_again_and_the_log_says_so(
         app=None, config=RateLimitConfig(rate_limit=("minute", LIMIT))
     )
     store: Any = FlakyCounters(failures=1)
-    with log_lines() as log:
+    with captured_log() as log:
         assert anyio.run(middleware._count, store, "key") is None
         assert anyio.run(middleware._count, store, "key") == (1, 60)
     messages = [json.loads(line)["message"] for line in log.getvalue().splitlines()]
