@@ -95,10 +95,11 @@ def test_the_edge_refuses_every_address_holding_an_invisible_character(address: 
         msgspec.convert(address, Email)
 
 
-@pytest.mark.parametrize("address", [address for address, _ in ACCEPTED])
+# Surrounding spaces are trimmed by the rule but refused at the edge: those are left out here.
+@pytest.mark.parametrize(
+    "address", [address for address, _ in ACCEPTED if address == address.strip()]
+)
 def test_the_edge_lets_through_what_the_rule_accepts(address: str) -> None:
-    if address != address.strip():
-        pytest.skip("surrounding spaces are trimmed by the rule, refused at the edge")
     assert msgspec.convert(address, Email) == address
 
 
