@@ -11,6 +11,10 @@ from __future__ import annotations
 
 import re
 
+# The longest id, code or name storepay keeps (Stripe's ids are far shorter): a longer one is not
+# one storepay can store, on PostgreSQL least of all.
+LONGEST = 255
+
 # C0 controls, DEL, C1 controls, and the surrogates (only ever alone in a Python str).
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 _CONTROL_BUT_LINE_BREAKS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")

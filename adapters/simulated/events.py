@@ -30,7 +30,7 @@ from domain.errors import DomainError
 from domain.money import Money
 from domain.payment import IntentObservation, IntentState
 from domain.refund import RefundObservation, RefundReason, RefundStatus
-from domain.text import is_clean
+from domain.text import LONGEST, is_clean
 
 REFUND_ID_METADATA_KEY = "storepay_refund_id"
 
@@ -63,17 +63,20 @@ class _Object:
     def get(self, key: str) -> object:
         return self._value.get(key)
 
-    def text(self, key: str) -> str:
-        """An id, a code or a name: a non-empty string without control characters."""
+    def text(self, key: str, *, longest: int = LONGEST) -> str:
+        """An id, a code or a name: a non-empty string without control characters, of at most
+        ``longest`` characters."""
         value = self._value.get(key)
         if not isinstance(value, str) or not value:
             raise InvalidEvent(f"{self._where}.{key} is not a string")
         if not is_clean(value):
             raise InvalidEvent(f"{self._where}.{key} holds a control character")
+        if len(value) > longest:
+            raise InvalidEvent(f"{self._where}.{key} is longer than {longest} characters")
         return value
 
-    def optional_text(self, key: str) -> str | None:
-        return None if self._value.get(key) is None else self.text(key)
+    def optional_text(self, key: str, *, longest: int = LONGEST) -> str | None:
+        return None if self._value.get(key) is None else self.text(key, longest=longest)
 
     def integer(self, key: str, *, minimum: int = 0, maximum: int = MAX_INTEGER) -> int:
         value = self._value.get(key)
@@ -259,7 +262,7 @@ def _payout(header: _Header, payout: _Object) -> GatewayEvent:
         **header,
         payout_id=payout.text("id"),
         amount=payout.money(),
-        status=payout.text("status"),
+        status=payout.text("status", longest=32),
         failure_code=payout.optional_text("failure_code"),
     )
 
@@ -275,9 +278,9 @@ def _payment_method(header: _Header, method: _Object) -> GatewayEvent:
         saved = SavedCard(
             payment_method_id=method.text("id"),
             customer_id=customer,
-            type=method.text("type"),
-            card_brand=None if card is None else card.optional_text("brand"),
-            card_last4=None if card is None else card.optional_text("last4"),
+            type=method.text("type", longest=64),
+            card_brand=None if card is None else card.optional_text("brand", longest=32),
+            card_last4=None if card is None else card.optional_text("last4", longest=4),
             card_exp_month=(
                 None if card is None else card.integer("exp_month", minimum=1, maximum=12)
             ),

@@ -140,7 +140,7 @@ def _payout(header: _Header, payout: Fields) -> GatewayEvent:
         **header,
         payout_id=payout.text("id"),
         amount=payout.money(),
-        status=payout.text("status"),
+        status=payout.text("status", longest=32),
         failure_code=payout.optional_text("failure_code"),
     )
 

@@ -18,7 +18,7 @@ from domain.errors import DomainError
 from domain.money import Money
 from domain.payment import IntentObservation, IntentState
 from domain.refund import RefundObservation, RefundReason, RefundStatus
-from domain.text import is_clean, is_clean_free_text
+from domain.text import LONGEST, is_clean, is_clean_free_text
 
 REFUND_ID_METADATA_KEY = "storepay_refund_id"
 STORE_ID_METADATA_KEY = "storepay_store_id"
@@ -63,11 +63,14 @@ class Fields:
                 raise Malformed(f"{self.where} has a member named with a control character")
         return names
 
-    def text(self, key: str) -> str:
-        """An id, a code or a name: a non-empty string without control characters."""
+    def text(self, key: str, *, longest: int = LONGEST) -> str:
+        """An id, a code or a name: a non-empty string without control characters, of at most
+        ``longest`` characters."""
         value = self.free_text(key)
         if not is_clean(value):
             raise Malformed(f"{self.where}.{key} holds a control character")
+        if len(value) > longest:
+            raise Malformed(f"{self.where}.{key} is longer than {longest} characters")
         return value
 
     def free_text(self, key: str) -> str:
@@ -79,8 +82,8 @@ class Fields:
             raise Malformed(f"{self.where}.{key} holds a control character")
         return value
 
-    def optional_text(self, key: str) -> str | None:
-        return None if self._value.get(key) is None else self.text(key)
+    def optional_text(self, key: str, *, longest: int = LONGEST) -> str | None:
+        return None if self._value.get(key) is None else self.text(key, longest=longest)
 
     def integer(self, key: str, *, minimum: int = 0, maximum: int = MAX_INTEGER) -> int:
         value = self._value.get(key)
@@ -231,9 +234,9 @@ def saved_card(method: Fields, customer_id: str) -> SavedCard:
     return SavedCard(
         payment_method_id=method.text("id"),
         customer_id=customer_id,
-        type=method.text("type"),
-        card_brand=None if card is None else card.optional_text("brand"),
-        card_last4=None if card is None else card.optional_text("last4"),
+        type=method.text("type", longest=64),
+        card_brand=None if card is None else card.optional_text("brand", longest=32),
+        card_last4=None if card is None else card.optional_text("last4", longest=4),
         card_exp_month=(
             None if card is None else card.optional_integer("exp_month", minimum=1, maximum=12)
         ),

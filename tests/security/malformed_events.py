@@ -100,4 +100,11 @@ MALFORMED: dict[str, bytes] = {
     "an expiry year as a float": _json(_attached_card(exp_year=2030.0)),
     "an expiry month of 13": _json(_attached_card(exp_month=13)),
     "an integer of 5000 digits": _json(_event()).replace(b"1793000000", b"9" * 5000),
+    # Longer than what storepay keeps of them (PostgreSQL refuses a value past its column).
+    "an id of 256 characters": _json(_event(id="evt_" + "x" * 252)),
+    "a type of 256 characters": _json(_event(event_type="customer." + "x" * 247)),
+    "a payout id of 256 characters": _json(_payout(id="po_" + "x" * 253)),
+    "a payout status of 33 characters": _json(_payout(status="p" * 33)),
+    "a card brand of 33 characters": _json(_attached_card(brand="v" * 33)),
+    "last four digits of 5": _json(_attached_card(last4="42424")),
 }
