@@ -62,6 +62,19 @@ IDEMPOTENCY_PARAMETER = Parameter(
 )
 
 
+# A route that honours the key in its use case, by making the same thing again for it.
+SAME_ANSWER_PARAMETER = Parameter(
+    name=HEADER,
+    param_in=ParamType.HEADER,
+    required=False,
+    description=(
+        "Any unique string (a UUID is good). A retry with the same key answers the same thing "
+        "again, made again rather than kept (nothing secret is stored to replay it)."
+    ),
+    schema=Schema(type=OpenAPIType.STRING, max_length=MAX_KEY_LENGTH),
+)
+
+
 _CONFLICT = (
     f"{DESCRIPTIONS[409]} Also: this Idempotency-Key was used with another request (code "
     "idempotency_key_reused), or the first request with it still runs (code "
@@ -88,6 +101,17 @@ class IdempotentOperation(Operation):
         if isinstance(conflict, OpenAPIResponse):
             conflict.description = _CONFLICT
             conflict.headers = {**(conflict.headers or {}), "Retry-After": _RETRY_AFTER}
+
+
+@dataclass
+class SameAnswerOperation(Operation):
+    """An operation whose use case honours the ``Idempotency-Key`` itself (a customer session is
+    derived again for its key): the header is documented, with none of :func:`idempotent`'s
+    answers (no replay header, no request in progress)."""
+
+    def __post_init__(self) -> None:
+        listed = [p for p in self.parameters or [] if getattr(p, "name", None) != HEADER]
+        self.parameters = [*listed, SAME_ANSWER_PARAMETER]
 
 
 @dataclass

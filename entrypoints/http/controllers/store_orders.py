@@ -15,7 +15,12 @@ from application.use_cases.create_customer_session import SessionForOrder
 from application.use_cases.register_order import NewOrder
 from entrypoints.http.auth import service_of
 from entrypoints.http.dependencies import StoreDependency, UseCasesDependency
-from entrypoints.http.idempotency import HEADER, IdempotentOperation, idempotent
+from entrypoints.http.idempotency import (
+    HEADER,
+    IdempotentOperation,
+    SameAnswerOperation,
+    idempotent,
+)
 from entrypoints.http.problems import documented
 from entrypoints.http.schemas.customer_sessions import CustomerSessionOut, customer_session_out
 from entrypoints.http.schemas.orders import NewOrderBody, OrderOut, order_out
@@ -93,7 +98,7 @@ class StoreOrdersController(Controller):
             "`Idempotency-Key` gets the same token again. A paid order: 409 order_already_paid."
         ),
         responses=documented(401, 404, 409),
-        operation_class=IdempotentOperation,
+        operation_class=SameAnswerOperation,
     )
     async def create_customer_session(
         self,
