@@ -53,6 +53,16 @@ class Served:
             json.loads(line) for line in self.log.read_text().splitlines() if line.startswith("{")
         ]
 
+    def access_records(self, path: str, count: int, timeout: float = 10) -> list[dict[str, Any]]:
+        """The access log's records of ``path``, once there are ``count`` of them: a request's
+        line is written just after its answer is sent, so the last may still be on its way."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = [record for record in self.records() if record.get("path") == path]
+            if len(found) >= count or time.monotonic() > deadline:
+                return found
+            time.sleep(0.05)
+
 
 def environment(tmp_path: Path, **settings: str) -> dict[str, str]:
     """The test process's environment without any storepay or Stripe setting, plus these."""
