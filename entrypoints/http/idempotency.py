@@ -130,6 +130,20 @@ class _Kept(msgspec.Struct):
     body: bytes
 
 
+def idempotency_key(request: Request[Any, Any, Any]) -> str | None:
+    """The request's ``Idempotency-Key``, if it sent one; refused (400) unless 1 to
+    ``MAX_KEY_LENGTH`` characters."""
+    key = request.headers.get(HEADER)
+    if key is not None and not 0 < len(key) <= MAX_KEY_LENGTH:
+        raise ValidationException(
+            detail=f"{HEADER} is 1 to {MAX_KEY_LENGTH} characters",
+            extra=[
+                {"key": HEADER, "message": f"1 to {MAX_KEY_LENGTH} characters", "source": "header"}
+            ],
+        )
+    return key
+
+
 async def idempotent(
     request: Request[Any, Any, Any],
     scope: str,
@@ -141,16 +155,9 @@ async def idempotent(
     while the first still runs waits for it (or is told to come back). ``kept`` makes of the
     answer's content what is kept for replays, when that must leave something out (a secret
     shown once)."""
-    key = request.headers.get(HEADER)
+    key = idempotency_key(request)
     if key is None:
         return await run()
-    if not 0 < len(key) <= MAX_KEY_LENGTH:
-        raise ValidationException(
-            detail=f"{HEADER} is 1 to {MAX_KEY_LENGTH} characters",
-            extra=[
-                {"key": HEADER, "message": f"1 to {MAX_KEY_LENGTH} characters", "source": "header"}
-            ],
-        )
     requests = service_of(request).use_cases().idempotent_requests
     fingerprint = hashlib.sha256(
         b"%s %s\n%s" % (request.method.encode(), request.url.path.encode(), await request.body())

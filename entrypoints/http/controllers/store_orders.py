@@ -6,19 +6,17 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.exceptions import ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody
 
-from application.idempotent_requests import MAX_KEY_LENGTH
 from application.use_cases.create_customer_session import SessionForOrder
 from application.use_cases.register_order import NewOrder
 from entrypoints.http.auth import service_of
 from entrypoints.http.dependencies import StoreDependency, UseCasesDependency
 from entrypoints.http.idempotency import (
-    HEADER,
     IdempotentOperation,
     SameAnswerOperation,
+    idempotency_key,
     idempotent,
 )
 from entrypoints.http.problems import documented
@@ -107,12 +105,7 @@ class StoreOrdersController(Controller):
         store: StoreDependency,
         use_cases: UseCasesDependency,
     ) -> CustomerSessionOut:
-        key = request.headers.get(HEADER)
-        if key is not None and not 0 < len(key) <= MAX_KEY_LENGTH:
-            raise ValidationException(
-                detail=f"{HEADER} is 1 to {MAX_KEY_LENGTH} characters",
-                extra=[{"key": HEADER, "message": "too long", "source": "header"}],
-            )
+        key = idempotency_key(request)
         # Idempotent in the use case: a retry gets the same session's token, derived again
         # rather than kept (an answer kept for replay would hold the token in plain text).
         issued = await use_cases.create_customer_session(
