@@ -12,9 +12,16 @@ import hmac
 from dependency_injector import containers, providers
 
 from adapters.prometheus import PrometheusTelemetry
-from adapters.simulated import REDELIVERY_SCHEDULE, SimulatedGateway
 from adapters.sqlalchemy import SqlUnitOfWorkFactory, create_engine
 from adapters.stripe import ACTED_ON, StripeGateway
+from adapters.stripe_emulator import (
+    API_BASE,
+    REDELIVERY_SCHEDULE,
+    SECRET_KEY,
+    EmulatedStripe,
+    StripeApi,
+    StripeEmulator,
+)
 from adapters.system.api_keys import RandomSecrets
 from adapters.system.clock import SystemClock
 from adapters.system.ids import TimeOrderedIds
@@ -39,12 +46,26 @@ def service_settings(settings: Settings) -> ServiceSettings:
     )
 
 
-def simulated_gateway(settings: Settings) -> SimulatedGateway:
-    return SimulatedGateway(
+def stripe_emulator_for(settings: Settings) -> StripeEmulator:
+    """Stripe's test mode in process: it signs its events with the endpoints' secrets."""
+    return StripeEmulator(
         webhook_secret=settings.webhook_secret,
         connect_webhook_secret=settings.connect_secret,
         public_url=settings.public_url,
         redelivery=REDELIVERY_SCHEDULE,
+    )
+
+
+def simulated_gateway(settings: Settings, emulator: StripeEmulator) -> StripeGateway:
+    """The Stripe adapter, talking to the emulator instead of Stripe: the simulated gateway."""
+    return StripeGateway(
+        secret_key=SECRET_KEY,
+        publishable_key=None,  # the checkout page pays with the emulator's test-card form
+        webhook_secret=settings.webhook_secret,
+        connect_webhook_secret=settings.connect_secret,
+        api_base=API_BASE,
+        http_client=EmulatedStripe(StripeApi(emulator, secret_keys=[SECRET_KEY])),
+        name="simulated",
     )
 
 
@@ -74,15 +95,16 @@ def gateway_kind(settings: Settings) -> str:
     return settings.gateway.value
 
 
-def wired_use_cases(ports: Ports) -> UseCases:
-    """The use cases; a simulated gateway delivers its signed events to the webhook handling."""
+def wired_use_cases(ports: Ports, emulator: StripeEmulator | None) -> UseCases:
+    """The use cases; the Stripe emulator, when it runs, delivers its signed events to the
+    webhook handling, as Stripe does to the webhook routes."""
     use_cases = UseCases(ports)
-    if isinstance(ports.gateway, SimulatedGateway):
+    if emulator is not None:
 
         async def deliver(payload: bytes, signature: str, connect: bool) -> None:
             await use_cases.handle_gateway_event(payload, signature, connect=connect)
 
-        ports.gateway.connect_delivery(deliver)
+        emulator.connect_delivery(deliver)
     return use_cases
 
 
@@ -101,9 +123,14 @@ class Adapters(containers.DeclarativeContainer):
     signer = providers.Singleton(HmacTokenSigner, providers.Callable(signing_key, settings))
     # Event types as labels: only those storepay acts on; any other is counted as 'other'.
     telemetry = providers.Singleton(PrometheusTelemetry, ACTED_ON)
+    stripe_emulator = providers.Selector(
+        providers.Callable(gateway_kind, settings),
+        simulated=providers.Singleton(stripe_emulator_for, settings),
+        stripe=providers.Object(None),
+    )
     gateway = providers.Selector(
         providers.Callable(gateway_kind, settings),
-        simulated=providers.Singleton(simulated_gateway, settings),
+        simulated=providers.Singleton(simulated_gateway, settings, stripe_emulator),
         stripe=providers.Singleton(stripe_gateway, settings),
     )
 
@@ -124,7 +151,7 @@ class Service(containers.DeclarativeContainer):
         token_uses=adapters.uow_factory.provided.token_uses,
         telemetry=adapters.telemetry,
     )
-    use_cases = providers.Singleton(wired_use_cases, ports)
+    use_cases = providers.Singleton(wired_use_cases, ports, adapters.stripe_emulator)
 
 
 def build_service(settings: Settings) -> Service:
@@ -134,6 +161,9 @@ def build_service(settings: Settings) -> Service:
 async def close_service(service: Service) -> None:
     """Release what the adapters hold open: database connections, connections to Stripe."""
     gateway = service.adapters.gateway()
-    if isinstance(gateway, StripeGateway | SimulatedGateway):
+    if isinstance(gateway, StripeGateway):
         await gateway.aclose()
+    emulator = service.adapters.stripe_emulator()
+    if emulator is not None:
+        await emulator.aclose()
     await service.adapters.engine().dispose()

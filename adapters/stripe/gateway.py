@@ -75,7 +75,7 @@ class StripeGateway:
         self,
         *,
         secret_key: str,
-        publishable_key: str,
+        publishable_key: str | None,
         webhook_secret: str,
         connect_webhook_secret: str | None = None,
         api_base: str | None = None,
@@ -83,9 +83,13 @@ class StripeGateway:
         clock: Callable[[], datetime] | None = None,
         max_network_retries: int = MAX_NETWORK_RETRIES,
         timeout_seconds: float = TIMEOUT_SECONDS,
+        name: str = "stripe",
     ) -> None:
+        """``publishable_key`` is what a checkout page confirms payments with; ``None`` when
+        the page confirms them otherwise (the emulator's test-card form, under the ``name``
+        "simulated")."""
         self._mode = secret_key_mode(secret_key)
-        if publishable_key_mode(publishable_key) is not self._mode:
+        if publishable_key is not None and publishable_key_mode(publishable_key) is not self._mode:
             raise ValueError(
                 f"STRIPE_PUBLISHABLE_KEY must be a {self._mode}-mode key, like STRIPE_SECRET_KEY"
             )
@@ -93,6 +97,7 @@ class StripeGateway:
             raise ValueError("STRIPE_WEBHOOK_SECRET must not be empty")
         self._secret_key = secret_key
         self._publishable_key = publishable_key
+        self._name = name
         self._secrets = {False: webhook_secret, True: connect_webhook_secret or webhook_secret}
         self._clock = clock or (lambda: datetime.now(UTC))
         base = api_base.rstrip("/") if api_base else None
@@ -109,11 +114,12 @@ class StripeGateway:
         await self._http_client.close_async()  # type: ignore[no-untyped-call]  # untyped in stripe
 
     def __repr__(self) -> str:
-        return f"StripeGateway(mode={self._mode.value})"
+        named = "" if self._name == "stripe" else f"name={self._name}, "
+        return f"StripeGateway({named}mode={self._mode.value})"
 
     @property
     def name(self) -> str:
-        return "stripe"
+        return self._name
 
     @property
     def publishable_key(self) -> str | None:

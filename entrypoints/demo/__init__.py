@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
-from adapters.simulated.gateway import SimulatedGateway
+from adapters.stripe_emulator import StripeEmulator
 from entrypoints.container import build_service, close_service
 from entrypoints.database import migrate, shown
 from entrypoints.settings import load_settings
@@ -65,8 +65,8 @@ async def _run(database_url: str, where: str, out: TextIO) -> bool:
     )
     try:
         use_cases = service.use_cases()
-        gateway = service.adapters.gateway()
-        assert isinstance(gateway, SimulatedGateway)
+        gateway = service.adapters.stripe_emulator()
+        assert isinstance(gateway, StripeEmulator)
         story = await tell(use_cases, gateway, say)
         facts = await gather(story, use_cases, service.adapters.uow_factory())
         checks = cross_check(story, facts, gateway)

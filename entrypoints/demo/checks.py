@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
 
-from adapters.simulated.gateway import SimulatedGateway
+from adapters.stripe_emulator import StripeEmulator
 from application.ports import UnitOfWorkFactory
 from application.use_cases.catalogue import UseCases
 from application.use_cases.report_platform_fees import PlatformFeeReport
@@ -164,7 +164,7 @@ class _Checks:
         self.checks.append(Check(group, label, expected, actual))
 
 
-def cross_check(story: Story, facts: Facts, gateway: SimulatedGateway) -> list[Check]:
+def cross_check(story: Story, facts: Facts, gateway: StripeEmulator) -> list[Check]:
     """Every check, in the order the report lists them."""
     c = _Checks()
     _check_stores(c, story, facts, gateway)
@@ -181,7 +181,7 @@ def cross_check(story: Story, facts: Facts, gateway: SimulatedGateway) -> list[C
     return c.checks
 
 
-def _check_stores(c: _Checks, story: Story, facts: Facts, gateway: SimulatedGateway) -> None:
+def _check_stores(c: _Checks, story: Story, facts: Facts, gateway: StripeEmulator) -> None:
     group = "stores"
     for demo in story.stores:
         store = facts.stores[demo.id]
@@ -250,7 +250,7 @@ def _check_ledger(c: _Checks, purchase: Purchase, facts: Facts) -> None:
         c.same(group, f"{name}: {party.value} holds", figure, held[(party, currency)])
 
 
-def _check_gateway(c: _Checks, purchase: Purchase, facts: Facts, gateway: SimulatedGateway) -> None:
+def _check_gateway(c: _Checks, purchase: Purchase, facts: Facts, gateway: StripeEmulator) -> None:
     payment = facts.payments[purchase.reference]
     want = expect(purchase)
     name, group = purchase.reference, "gateway"

@@ -12,9 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from adapters.simulated import cards
-from adapters.simulated.events import attempt_failure_reason
-from adapters.simulated.gateway import SimulatedGateway
+from adapters.stripe.objects import attempt_failure_reason
+from adapters.stripe_emulator import StripeEmulator, cards
 from application.use_cases.catalogue import UseCases
 from application.use_cases.create_payment_intent import IntentForOrder, PaymentIntentCreated
 from application.use_cases.create_store import NewStore
@@ -110,7 +109,7 @@ def _card(number: str) -> str:
 
 
 class Marketplace:
-    def __init__(self, use_cases: UseCases, gateway: SimulatedGateway, say: Say) -> None:
+    def __init__(self, use_cases: UseCases, gateway: StripeEmulator, say: Say) -> None:
         self.use_cases = use_cases
         self.gateway = gateway
         self.say = say
@@ -262,7 +261,7 @@ def _in_storepay_words(intent: dict[str, Any], disputed: bool) -> str:
     }.get(status, status)
 
 
-async def tell(use_cases: UseCases, gateway: SimulatedGateway, say: Say) -> Story:
+async def tell(use_cases: UseCases, gateway: StripeEmulator, say: Say) -> Story:
     """Act the whole story out, narrating as it goes; returns what the checks need."""
     market = Marketplace(use_cases, gateway, say)
     atelier, bakery = (

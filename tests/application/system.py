@@ -1,4 +1,5 @@
-"""One storepay wired on fakes: memory storage, the simulated gateway, a manual clock.
+"""One storepay wired on fakes: memory storage, the Stripe adapter on the Stripe emulator, a
+manual clock.
 
 Tests drive it through its use cases, and act for shoppers, stores and banks through the
 simulator's test-mode controls.
@@ -13,27 +14,22 @@ from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any, Self
 
+import stripe
 from anyio.lowlevel import checkpoint
+from stripe_emulation import emulated_stripe
 
 from adapters.memory import MemoryUnitOfWork, MemoryUnitOfWorkFactory
 from adapters.memory.table import Table
 from adapters.memory.token_uses import MemoryTokenUses
-from adapters.simulated import Delivery, SimulatedGateway, sequential_ids
-from adapters.simulated import cards as test_cards
-from adapters.simulated.signatures import sign
+from adapters.stripe import StripeGateway
+from adapters.stripe_emulator import Delivery, EmulatedStripe, StripeApi, StripeEmulator
+from adapters.stripe_emulator import cards as test_cards
+from adapters.stripe_emulator.delivery import sign
+from adapters.stripe_emulator.ids import sequential_ids
 from adapters.system.api_keys import RandomSecrets
 from adapters.system.clock import ManualClock
 from adapters.system.ids import SequentialIds
 from adapters.system.tokens import HmacTokenSigner
-from application.gateway import (
-    GatewayAccount,
-    GatewayIntent,
-    GatewayUnavailable,
-    IntentRequest,
-    NewAccount,
-    OnboardingLink,
-    RefundRequest,
-)
 from application.ports import (
     CustomerRepository,
     CustomerSessionRepository,
@@ -57,7 +53,6 @@ from application.use_cases.set_up_payments import PaymentSetup
 from domain.fees import Percentage
 from domain.order import Order
 from domain.payment import Payment
-from domain.refund import RefundObservation
 from domain.store import Store
 
 T0 = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
@@ -139,17 +134,17 @@ class FlakyUnitOfWork:
         await self._inner.rollback()
 
 
-class FlakyGateway(SimulatedGateway):
-    """The simulator a network away.
+class FlakyStripe(EmulatedStripe):
+    """The emulator a network away.
 
     With ``interleave``, each request lets other tasks run before and after it, so concurrent
     use cases really interleave. ``unreachable_for_refunds`` makes the next refund requests
-    fail as a network failure would: before the gateway receives them, or, with
-    ``answer_lost``, after it made the refund.
+    fail as a network failure would: before Stripe receives them, or, with ``answer_lost``,
+    after it made the refund.
     """
 
-    def __init__(self, *, interleave: bool = False, **options: Any) -> None:
-        super().__init__(**options)
+    def __init__(self, api: StripeApi, *, interleave: bool = False) -> None:
+        super().__init__(api)
         self.interleave = interleave
         self.unreachable_refunds = 0
         self.refund_answers_lost = False
@@ -158,58 +153,30 @@ class FlakyGateway(SimulatedGateway):
         self.unreachable_refunds = count
         self.refund_answers_lost = answer_lost
 
-    async def _turn(self) -> None:
+    async def request_async(
+        self, method: str, url: str, headers: Mapping[str, str], post_data: Any = None
+    ) -> tuple[bytes, int, Mapping[str, str]]:
         if self.interleave:
             await checkpoint()
-
-    async def create_account(self, request: NewAccount) -> GatewayAccount:
-        await self._turn()
-        account = await super().create_account(request)
-        await self._turn()
-        return account
-
-    async def create_onboarding_link(
-        self, account_id: str, *, refresh_url: str, return_url: str
-    ) -> OnboardingLink:
-        await self._turn()
-        return await super().create_onboarding_link(
-            account_id, refresh_url=refresh_url, return_url=return_url
-        )
-
-    async def create_payment_intent(self, request: IntentRequest) -> GatewayIntent:
-        await self._turn()
-        intent = await super().create_payment_intent(request)
-        await self._turn()
-        return intent
-
-    async def retrieve_payment_intent(self, payment_intent_id: str) -> GatewayIntent:
-        await self._turn()
-        return await super().retrieve_payment_intent(payment_intent_id)
-
-    async def create_refund(self, request: RefundRequest) -> RefundObservation:
-        await self._turn()
-        unreachable = self.unreachable_refunds > 0
+        unreachable = self.unreachable_refunds > 0 and url.endswith("/v1/refunds")
         if unreachable:
             self.unreachable_refunds -= 1
             if not self.refund_answers_lost:
-                raise GatewayUnavailable("could not connect to the gateway")
-        refund = await super().create_refund(request)
+                raise stripe.APIConnectionError("could not connect to Stripe")  # type: ignore[no-untyped-call]
+        answer = await super().request_async(method, url, headers, post_data)
         if unreachable:
-            raise GatewayUnavailable("the connection to the gateway was reset")
-        await self._turn()
-        return refund
-
-    async def ensure_customer(self, *, email: str, store_id: str) -> str:
-        await self._turn()
-        customer = await super().ensure_customer(email=email, store_id=store_id)
-        await self._turn()
-        return customer
+            raise stripe.APIConnectionError("the connection to Stripe was reset")  # type: ignore[no-untyped-call]
+        if self.interleave:
+            await checkpoint()
+        return answer
 
 
 @dataclass
 class System:
     use_cases: UseCases
-    gateway: FlakyGateway
+    gateway: StripeGateway
+    stripe: StripeEmulator
+    network: FlakyStripe
     clock: ManualClock
     memory: MemoryUnitOfWorkFactory
     uows: FlakyUnitOfWorkFactory
@@ -244,7 +211,7 @@ class System:
                 NewFeePolicy(store.id, percentage, fixed_amount=fixed_amount)
             )
         setup = await self.use_cases.set_up_payments(PaymentSetup(store_id=store.id))
-        await self.gateway.complete_onboarding(setup.account_id)
+        await self.stripe.complete_onboarding(setup.account_id)
         await self.release_all()
         return await self.use_cases.get_store(store.id)
 
@@ -292,8 +259,8 @@ class System:
         issued = await self.use_cases.create_customer_session(SessionForOrder(store.id, order.id))
         return issued.token
 
-    async def pay(self, made: PaymentIntentCreated, card: str = SUCCEEDS) -> GatewayIntent:
-        return await self.gateway.confirm(made.intent.id, made.intent.client_secret, card)
+    async def pay(self, made: PaymentIntentCreated, card: str = SUCCEEDS) -> dict[str, Any]:
+        return await self.stripe.confirm(made.intent.id, made.intent.client_secret, card)
 
     async def paid_payment(
         self,
@@ -313,9 +280,9 @@ class System:
     async def release_all(self) -> None:
         """Deliver every held event, and again whatever a delivery sent or failed to deliver."""
         for _ in range(20):
-            if not self.gateway.waiting_deliveries:
+            if not self.stripe.waiting_deliveries:
                 return
-            await self.gateway.release()
+            await self.stripe.release()
         raise AssertionError("deliveries keep failing")
 
     # -- webhooks as the tests write them -----------------------------------------------------
@@ -330,7 +297,7 @@ class System:
 
     def held_delivery(self, event_type: str, occurrence: int = 0) -> Delivery:
         """A delivery the gateway holds, to hand to the webhook handler by hand."""
-        found = [d for d in self.gateway.waiting_deliveries if d.type == event_type]
+        found = [d for d in self.stripe.waiting_deliveries if d.type == event_type]
         return found[occurrence]
 
     async def deliver(self, delivery: Delivery) -> EventOutcome:
@@ -384,7 +351,7 @@ class System:
         return state
 
     def events_of_type(self, event_type: str) -> list[dict[str, Any]]:
-        return [event for event in self.gateway.sent_events if event["type"] == event_type]
+        return [event for event in self.stripe.sent_events if event["type"] == event_type]
 
 
 def build_system(
@@ -398,15 +365,18 @@ def build_system(
     clock = ManualClock(start)
     memory = MemoryUnitOfWorkFactory()
     uows = FlakyUnitOfWorkFactory(memory, slow=slow_database)
-    gateway = FlakyGateway(
-        interleave=network,
+    emulated = emulated_stripe(
         webhook_secret=WEBHOOK_SECRET,
         connect_webhook_secret=CONNECT_WEBHOOK_SECRET,
         public_url=PUBLIC_URL,
         clock=clock.now,
         ids=sequential_ids(),
         delivery_mode=delivery_mode,
+        transport=lambda api: FlakyStripe(api, interleave=network),
+        max_network_retries=0,  # a network failure reaches the use case at once
     )
+    gateway, emulator = emulated.gateway, emulated.emulator
+    assert isinstance(emulated.transport, FlakyStripe)
     signer = HmacTokenSigner(SIGNING_KEY)
     token_uses = MemoryTokenUses()
     settings = settings or ServiceSettings(PUBLIC_URL, Percentage.parse("2.5"))
@@ -417,8 +387,10 @@ def build_system(
     async def deliver(payload: bytes, signature_header: str, connect: bool) -> None:
         await use_cases.handle_gateway_event(payload, signature_header, connect=connect)
 
-    gateway.connect_delivery(deliver)
-    return System(use_cases, gateway, clock, memory, uows, signer, settings)
+    emulator.connect_delivery(deliver)
+    return System(
+        use_cases, gateway, emulator, emulated.transport, clock, memory, uows, signer, settings
+    )
 
 
 def later(system: System, **delta: float) -> datetime:

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.anyio
 
 
 def schedule_at_gateway(system: System, account_id: str) -> dict[str, object]:
-    account = system.gateway.retrieve_object(account_id)
+    account = system.stripe.retrieve_object(account_id)
     schedule: dict[str, object] = account["settings"]["payouts"]["schedule"]
     return schedule
 
@@ -43,7 +43,7 @@ async def test_the_schedule_is_pushed_to_the_gateway_and_kept(
 async def test_the_minimum_payout_alone_changes_nothing_at_the_gateway(system: System) -> None:
     store_id, account_id = await set_up_store(system)
     before = schedule_at_gateway(system, account_id)
-    events = len(system.gateway.sent_events)
+    events = len(system.stripe.sent_events)
 
     store = await system.use_cases.change_payout_settings(
         PayoutChange(store_id, minimum_payout=5000)
@@ -52,7 +52,7 @@ async def test_the_minimum_payout_alone_changes_nothing_at_the_gateway(system: S
     assert store.payout_settings.minimum_payout == Money.of(5000, "EUR")
     assert store.payout_settings.schedule.interval is PayoutInterval.WEEKLY
     assert schedule_at_gateway(system, account_id) == before
-    assert len(system.gateway.sent_events) == events
+    assert len(system.stripe.sent_events) == events
 
 
 async def test_both_change_together(system: System) -> None:
@@ -74,12 +74,12 @@ async def test_both_change_together(system: System) -> None:
 
 async def test_the_gateway_webhook_about_the_schedule_is_handled(system: System) -> None:
     store_id, _ = await set_up_store(system)
-    events = len(system.gateway.sent_events)
+    events = len(system.stripe.sent_events)
 
     await system.use_cases.change_payout_settings(PayoutChange(store_id, "daily"))
 
-    assert [event["type"] for event in system.gateway.sent_events[events:]] == ["account.updated"]
-    assert system.gateway.failed_deliveries == []
+    assert [event["type"] for event in system.stripe.sent_events[events:]] == ["account.updated"]
+    assert system.stripe.failed_deliveries == []
 
 
 async def test_setting_up_payments_tells_the_account_the_stores_schedule(
@@ -146,7 +146,7 @@ async def test_a_schedule_before_setting_up_payments_is_refused(system: System) 
 
     assert refused.value.code == "payments_not_set_up"
     assert system.stored() == before
-    assert system.gateway.sent_events == []
+    assert system.stripe.sent_events == []
 
 
 async def test_an_unknown_store_is_not_found(system: System) -> None:

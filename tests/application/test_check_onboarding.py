@@ -17,7 +17,7 @@ pytestmark = pytest.mark.anyio
 async def begin_onboarding(system: System) -> tuple[str, str, str]:
     store = (await system.open_store()).store
     setup = await system.use_cases.set_up_payments(PaymentSetup(store.id))
-    return_url = system.gateway.latest_onboarding_link(setup.account_id).return_url
+    return_url = system.stripe.latest_onboarding_link(setup.account_id).return_url
     return store.id, setup.account_id, parse_qs(urlsplit(return_url).query)["token"][0]
 
 
@@ -91,8 +91,8 @@ async def test_a_store_without_an_account_has_not_set_up_payments(system: System
 
 async def test_a_store_that_disconnected_reads_as_inactive(system: System) -> None:
     store_id, account_id, token = await begin_onboarding(system)
-    await system.gateway.complete_onboarding(account_id)
-    await system.gateway.deauthorize(account_id)
+    await system.stripe.complete_onboarding(account_id)
+    await system.stripe.deauthorize(account_id)
 
     store = (await system.use_cases.check_onboarding(store_id, token)).store
 
@@ -116,7 +116,7 @@ async def test_the_return_token_is_used_once_and_offers_a_way_on(system: System)
 
 async def test_a_finished_onboarding_offers_no_way_on(system: System) -> None:
     store_id, account_id, token = await begin_onboarding(system)
-    await system.gateway.complete_onboarding(account_id)
+    await system.stripe.complete_onboarding(account_id)
 
     check = await system.use_cases.check_onboarding(store_id, token)
 

@@ -47,7 +47,7 @@ async def test_a_destination_charge_is_created_for_the_order(system: System) -> 
     assert payment.payment_intent_id == made.intent.id
     assert payment.order_id == order.id
     assert payment.breakdown == made.breakdown
-    intent = system.gateway.retrieve_object(made.intent.id)
+    intent = system.stripe.retrieve_object(made.intent.id)
     assert store.account is not None
     assert intent["amount"] == 1999
     assert intent["currency"] == "eur"
@@ -72,7 +72,7 @@ async def test_the_stores_metadata_travels_with_the_intent(system: System, store
 
     made = await system.checkout(store, order, metadata={"cart": "c-42", "channel": "web"})
 
-    metadata = system.gateway.retrieve_object(made.intent.id)["metadata"]
+    metadata = system.stripe.retrieve_object(made.intent.id)["metadata"]
     assert metadata["cart"] == "c-42"
     assert metadata["channel"] == "web"
 
@@ -113,7 +113,7 @@ async def test_a_store_that_does_not_accept_payments_is_refused(system: System) 
 async def test_a_store_that_disconnected_is_refused(system: System, store: Store) -> None:
     order = await system.order(store, "A-1")
     assert store.account is not None
-    await system.gateway.deauthorize(store.account.account_id)
+    await system.stripe.deauthorize(store.account.account_id)
 
     with pytest.raises(DomainError) as refused:
         await system.use_cases.create_payment_intent(intent_for(store, order.id))
@@ -252,7 +252,7 @@ async def test_a_canceled_intent_gives_way_to_a_new_attempt(system: System, stor
     assert read.payment_attempts == 2
     assert read.payment_id == second.payment.id
     assert read.payment_status is OrderPaymentStatus.PAID
-    assert system.gateway.retrieve_object(first.intent.id)["status"] == "canceled"
+    assert system.stripe.retrieve_object(first.intent.id)["status"] == "canceled"
     assert (await system.use_cases.get_payment(store.id, first.payment.id)).status is (
         PaymentStatus.CANCELED
     )
@@ -348,7 +348,7 @@ async def test_metadata_at_the_limits_is_accepted(system: System, store: Store) 
 
     made = await system.checkout(store, order, metadata=metadata)
 
-    stored = system.gateway.retrieve_object(made.intent.id)["metadata"]
+    stored = system.stripe.retrieve_object(made.intent.id)["metadata"]
     assert {key: stored[key] for key in metadata} == metadata
 
 
@@ -365,7 +365,7 @@ async def test_saving_the_card_creates_the_gateway_customer_once(
     assert len(customers) == 1
     customer_id = customers[0]["data"]["object"]["id"]
     for made in (first, second):
-        intent = system.gateway.retrieve_object(made.intent.id)
+        intent = system.stripe.retrieve_object(made.intent.id)
         assert intent["customer"] == customer_id
         assert intent["setup_future_usage"] == "off_session"
     assert list(system.memory.database.customers.rows) == [(store.id, SHOPPER)]
@@ -388,7 +388,7 @@ async def test_a_signed_in_shopper_s_customer_is_reused_even_without_saving(
     made = await system.checkout(store, await system.order(store, "A-2"), signed_in=True)
 
     customer_id = system.events_of_type("customer.created")[0]["data"]["object"]["id"]
-    assert system.gateway.retrieve_object(made.intent.id)["customer"] == customer_id
+    assert system.stripe.retrieve_object(made.intent.id)["customer"] == customer_id
     assert made.intent.customer_id == customer_id
 
 
@@ -399,7 +399,7 @@ async def test_without_a_customer_session_the_shopper_s_customer_is_not_attached
 
     made = await system.checkout(store, await system.order(store, "A-2"))
 
-    assert system.gateway.retrieve_object(made.intent.id)["customer"] is None
+    assert system.stripe.retrieve_object(made.intent.id)["customer"] is None
     assert made.intent.customer_id is None
 
 
@@ -427,8 +427,8 @@ async def test_yen_and_dinar_orders_are_charged_in_their_minor_units(system: Sys
 
     assert yen_made.breakdown.platform_fee == Money.of(25, "JPY")
     assert dinar_made.breakdown.platform_fee == Money.of(140, "KWD")
-    yen_intent = system.gateway.retrieve_object(yen_made.intent.id)
-    dinar_intent = system.gateway.retrieve_object(dinar_made.intent.id)
+    yen_intent = system.stripe.retrieve_object(yen_made.intent.id)
+    dinar_intent = system.stripe.retrieve_object(dinar_made.intent.id)
     assert (yen_intent["amount"], yen_intent["currency"]) == (1000, "jpy")
     assert (dinar_intent["amount"], dinar_intent["application_fee_amount"]) == (1500, 140)
 

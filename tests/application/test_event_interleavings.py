@@ -163,7 +163,7 @@ class Run:
             )
         for number, payment in enumerate(self.story.payments, start=1):
             await self._pay(number, payment)
-        await self.system.gateway.settle_refunds()
+        await self.system.stripe.settle_refunds()
         await self._release_everything()
 
     async def _pay(self, number: int, story: PaymentStory) -> None:
@@ -212,7 +212,7 @@ class Run:
             share = payment.amount_total.minor_units * step.percent // 100
             amount = max(charge_step, share // charge_step * charge_step)
         if step.fails_later:
-            self.system.gateway.fail_next_refund()
+            self.system.stripe.fail_next_refund()
         try:
             made = await self.system.use_cases.refund_payment(
                 RefundOrder(store.id, payment.id, amount=amount, reason=step.reason)
@@ -233,20 +233,20 @@ class Run:
             )
         await self._pause()
         if step.settle_after:
-            await self.system.gateway.settle_refunds()
+            await self.system.stripe.settle_refunds()
             await self._pause()
 
     async def _pause(self) -> None:
         turn, self._turn = self._turn, self._turn + 1
         if self.held and self.story.releases[turn % len(self.story.releases)]:
-            await self.system.gateway.release(shuffle=self.rng, duplicate=self.story.duplicate)
+            await self.system.stripe.release(shuffle=self.rng, duplicate=self.story.duplicate)
         later(self.system, seconds=self.story.pauses[turn % len(self.story.pauses)])
 
     async def _release_everything(self) -> None:
         for _ in range(5):
-            if not self.system.gateway.waiting_deliveries:
+            if not self.system.stripe.waiting_deliveries:
                 return
-            await self.system.gateway.release(shuffle=self.rng, duplicate=self.story.duplicate)
+            await self.system.stripe.release(shuffle=self.rng, duplicate=self.story.duplicate)
         raise AssertionError("held webhooks keep failing")
 
     # -- what stores and the platform can read ------------------------------------------------
@@ -399,12 +399,12 @@ async def tell_twice(story: Story) -> tuple[Run, Run]:
     await at_once.tell()
     await held.tell()
 
-    assert at_once.system.gateway.failed_deliveries == []
-    assert held.system.gateway.failed_deliveries == []
-    assert held.system.gateway.waiting_deliveries == []
-    assert len(held.system.gateway.deliveries) >= len(held.system.gateway.sent_events)
-    assert [event["type"] for event in held.system.gateway.sent_events] == [
-        event["type"] for event in at_once.system.gateway.sent_events
+    assert at_once.system.stripe.failed_deliveries == []
+    assert held.system.stripe.failed_deliveries == []
+    assert held.system.stripe.waiting_deliveries == []
+    assert len(held.system.stripe.deliveries) >= len(held.system.stripe.sent_events)
+    assert [event["type"] for event in held.system.stripe.sent_events] == [
+        event["type"] for event in at_once.system.stripe.sent_events
     ]
     at_once_readings = await at_once.readings()
     held_readings = await held.readings()
@@ -425,7 +425,7 @@ async def tell_twice(story: Story) -> tuple[Run, Run]:
 
 def label(at_once: Run, held: Run) -> None:
     """Name what the example covered, for ``--hypothesis-show-statistics``."""
-    sent, delivered = len(held.system.gateway.sent_events), len(held.system.gateway.deliveries)
+    sent, delivered = len(held.system.stripe.sent_events), len(held.system.stripe.deliveries)
     event(f"held webhooks delivered twice: {'some' if delivered > sent else 'none'}")
     for call in at_once.calls:
         event(f"call: {call[0]}" + (f" ({call[-1]})" if call[0] == "refund refused" else ""))

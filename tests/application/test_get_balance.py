@@ -51,8 +51,8 @@ async def test_the_balance_sums_payments_refunds_and_disputes(system: System, st
     assert disputed.payment_intent_id is not None
 
     [open_dispute] = await system.use_cases.get_balance(store.id)
-    await system.gateway.close_dispute(
-        system.gateway.dispute_of(disputed.payment_intent_id), won=False
+    await system.stripe.close_dispute(
+        system.stripe.dispute_of(disputed.payment_intent_id), won=False
     )
     [lost_dispute] = await system.use_cases.get_balance(store.id)
 
@@ -65,8 +65,8 @@ async def test_a_won_dispute_gives_the_money_back(system: System, store: Store) 
     disputed = await system.paid_payment(store, "A-1", 3000, card=DISPUTED)
     assert disputed.payment_intent_id is not None
 
-    await system.gateway.close_dispute(
-        system.gateway.dispute_of(disputed.payment_intent_id), won=True
+    await system.stripe.close_dispute(
+        system.stripe.dispute_of(disputed.payment_intent_id), won=True
     )
 
     [balance] = await system.use_cases.get_balance(store.id)

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.anyio
 async def test_a_store_is_read_with_its_payment_configuration(system: System) -> None:
     created = await system.open_store()
     setup = await system.use_cases.set_up_payments(PaymentSetup(store_id=created.store.id))
-    await system.gateway.complete_onboarding(setup.account_id)
+    await system.stripe.complete_onboarding(setup.account_id)
 
     store = await system.use_cases.get_store(created.store.id)
 

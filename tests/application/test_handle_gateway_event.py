@@ -334,7 +334,7 @@ async def test_an_older_account_update_does_not_undo_a_newer_one(held: System) -
 async def test_a_deauthorized_store_stops_accepting_payments(system: System, store: Store) -> None:
     assert store.account is not None
 
-    await system.gateway.deauthorize(store.account.account_id)
+    await system.stripe.deauthorize(store.account.account_id)
 
     updated = await system.use_cases.get_store(store.id)
     assert updated.account_status is AccountStatus.INACTIVE
@@ -371,7 +371,7 @@ async def test_payouts_are_acknowledged(
     assert store.account is not None
     before = system.stored()
 
-    await system.gateway.pay_out(
+    await system.stripe.pay_out(
         store.account.account_id, Money.of(5000, "EUR"), failure_code=failure_code
     )
 
@@ -379,7 +379,7 @@ async def test_payouts_are_acknowledged(
     finished = system.events_of_type("payout.paid" if failure_code is None else "payout.failed")[0]
     assert inbox(system, created["id"]).status is InboxStatus.IGNORED
     assert inbox(system, finished["id"]).status is InboxStatus.PROCESSED
-    assert system.gateway.failed_deliveries == []
+    assert system.stripe.failed_deliveries == []
     reported = await system.use_cases.get_store(store.id)
     assert reported.last_payout == PayoutReport(
         payout_id=finished["data"]["object"]["id"],

@@ -151,11 +151,11 @@ async def test_removing_a_card_detaches_it_at_the_gateway(system: System, store:
 
     await system.use_cases.remove_payment_method(store.id, "Shopper@example.LU", visa)
 
-    assert system.gateway.retrieve_object(visa)["customer"] is None
+    assert system.stripe.retrieve_object(visa)["customer"] is None
     assert len(system.events_of_type("payment_method.detached")) == 1
     methods = await system.use_cases.list_payment_methods(store.id, SHOPPER)
     assert [m.id for m in methods] == [mastercard]
-    assert system.gateway.failed_deliveries == []
+    assert system.stripe.failed_deliveries == []
 
 
 async def test_another_shoppers_card_cannot_be_removed(system: System, store: Store) -> None:
@@ -170,7 +170,7 @@ async def test_another_shoppers_card_cannot_be_removed(system: System, store: St
         assert refused.value.code == "not_found"
 
     assert system.stored() == before
-    assert system.gateway.retrieve_object(theirs)["customer"] is not None
+    assert system.stripe.retrieve_object(theirs)["customer"] is not None
     assert system.events_of_type("payment_method.detached") == []
 
 
@@ -184,7 +184,7 @@ async def test_another_stores_shopper_card_cannot_be_removed(
         await system.use_cases.remove_payment_method(other_store.id, SHOPPER, mine)
 
     assert refused.value.code == "not_found"
-    assert system.gateway.retrieve_object(mine)["customer"] is not None
+    assert system.stripe.retrieve_object(mine)["customer"] is not None
 
 
 async def test_a_card_already_detached_at_the_gateway_cannot_be_removed_twice(
@@ -236,7 +236,7 @@ async def test_listing_while_the_attached_webhook_arrives_lists_the_card_once(
         listed.append([method.id for method in methods])
 
     async def deliver_webhooks() -> None:
-        await system.gateway.release()
+        await system.stripe.release()
 
     async with anyio.create_task_group() as group:
         first, second = (

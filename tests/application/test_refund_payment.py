@@ -23,7 +23,7 @@ def eur(minor_units: int) -> Money:
 
 def charge_of(system: System, payment: Payment) -> dict[str, object]:
     assert payment.charge_id is not None
-    return system.gateway.retrieve_object(payment.charge_id)
+    return system.stripe.retrieve_object(payment.charge_id)
 
 
 async def refund(
@@ -58,7 +58,7 @@ async def test_by_default_everything_is_refunded(system: System, store: Store) -
     assert [r.id for r in read.refunds] == ["rf_0001"]
     order = await system.use_cases.get_order(store.id, payment.order_id)
     assert order.payment_status is OrderPaymentStatus.REFUNDED
-    at_gateway = system.gateway.retrieve_object(made.refund.gateway_refund_id)
+    at_gateway = system.stripe.retrieve_object(made.refund.gateway_refund_id)
     assert at_gateway["amount"] == 1999
     assert at_gateway["reason"] == "requested_by_customer"
     assert at_gateway["metadata"] == {
@@ -113,14 +113,14 @@ async def test_more_than_is_left_is_refused_and_nothing_changes(
     payment = await system.paid_payment(store, "A-1", 1999)
     await refund(system, payment, amount=1000)
     before = system.stored()
-    events = len(system.gateway.sent_events)
+    events = len(system.stripe.sent_events)
 
     with pytest.raises(DomainError) as refused:
         await refund(system, payment, amount=amount)
 
     assert refused.value.code == "refund_exceeds_remaining"
     assert system.stored() == before
-    assert len(system.gateway.sent_events) == events
+    assert len(system.stripe.sent_events) == events
 
 
 async def test_a_fully_refunded_payment_has_nothing_left(system: System, store: Store) -> None:
@@ -170,8 +170,8 @@ async def test_after_a_won_dispute_the_payment_can_be_refunded(
 ) -> None:
     payment = await system.paid_payment(store, "A-1", card=DISPUTED)
     assert payment.payment_intent_id is not None
-    await system.gateway.close_dispute(
-        system.gateway.dispute_of(payment.payment_intent_id), won=True
+    await system.stripe.close_dispute(
+        system.stripe.dispute_of(payment.payment_intent_id), won=True
     )
 
     made = await refund(system, payment)
@@ -241,7 +241,7 @@ async def test_every_known_reason_reaches_the_gateway(
 
     assert made.refund.reason is RefundReason(reason)
     assert made.refund.gateway_refund_id is not None
-    assert system.gateway.retrieve_object(made.refund.gateway_refund_id)["reason"] == reason
+    assert system.stripe.retrieve_object(made.refund.gateway_refund_id)["reason"] == reason
 
 
 async def test_a_retry_with_the_same_key_replays_the_first_refund(
@@ -250,7 +250,7 @@ async def test_a_retry_with_the_same_key_replays_the_first_refund(
     payment = await system.paid_payment(store, "A-1")
     first = await refund(system, payment, amount=500, idempotency_key="refund-1")
     before = system.stored()
-    events = len(system.gateway.sent_events)
+    events = len(system.stripe.sent_events)
 
     again = await refund(system, payment, amount=500, idempotency_key="refund-1")
 
@@ -258,7 +258,7 @@ async def test_a_retry_with_the_same_key_replays_the_first_refund(
     assert again.refund.amount == eur(500)
     assert again.payment.amount_refunded == eur(500)
     assert system.stored() == before
-    assert len(system.gateway.sent_events) == events
+    assert len(system.stripe.sent_events) == events
 
 
 @pytest.mark.parametrize(
@@ -471,14 +471,14 @@ async def test_a_refund_that_fails_later_gives_its_amount_back(
     system: System, store: Store
 ) -> None:
     payment = await system.paid_payment(store, "A-1", 1999)
-    system.gateway.fail_next_refund()
+    system.stripe.fail_next_refund()
 
     made = await refund(system, payment, amount=1000)
 
     assert made.refund.status is RefundStatus.PENDING
     assert made.payment.status is PaymentStatus.SUCCEEDED
     assert made.payment.refundable_amount == eur(999)
-    assert await system.gateway.settle_refunds() == 1
+    assert await system.stripe.settle_refunds() == 1
     failed = await system.use_cases.get_payment(store.id, payment.id)
     assert failed.refunds[0].status is RefundStatus.FAILED
     assert failed.refunds[0].failure_reason == "declined"
@@ -495,7 +495,7 @@ async def test_a_refund_returned_by_the_shoppers_bank_is_reversed(
     made = await refund(system, payment)
     assert made.payment.status is PaymentStatus.REFUNDED
 
-    await system.gateway.settle_refunds()
+    await system.stripe.settle_refunds()
 
     final = await system.use_cases.get_payment(store.id, payment.id)
     assert final.status is PaymentStatus.SUCCEEDED
@@ -516,7 +516,7 @@ async def test_a_refund_lost_on_the_way_to_the_gateway_stays_pending(
     system: System, store: Store
 ) -> None:
     payment = await system.paid_payment(store, "A-1", 1999)
-    system.gateway.unreachable_for_refunds()
+    system.network.unreachable_for_refunds()
 
     with pytest.raises(GatewayUnavailable):
         await refund(system, payment, amount=500, idempotency_key="refund-1")
@@ -531,7 +531,7 @@ async def test_reconciliation_asks_again_for_a_refund_the_gateway_never_received
     system: System, store: Store
 ) -> None:
     payment = await system.paid_payment(store, "A-1", 1999)
-    system.gateway.unreachable_for_refunds()
+    system.network.unreachable_for_refunds()
     with pytest.raises(GatewayUnavailable):
         await refund(system, payment, amount=500)
     later(system, minutes=14)
@@ -574,10 +574,10 @@ async def test_reconciliation_gives_back_a_refund_the_gateway_refuses_on_resubmi
 ) -> None:
     payment = await system.paid_payment(store, "A-1", 1999)
     assert payment.payment_intent_id is not None
-    system.gateway.unreachable_for_refunds()
+    system.network.unreachable_for_refunds()
     with pytest.raises(GatewayUnavailable):
         await refund(system, payment, amount=500)
-    await system.gateway.open_dispute(payment.payment_intent_id)
+    await system.stripe.open_dispute(payment.payment_intent_id)
     later(system, minutes=20)
 
     report = await system.use_cases.reconcile()

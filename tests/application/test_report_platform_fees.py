@@ -72,8 +72,8 @@ async def test_a_lost_dispute_gives_the_fee_back_like_a_refund(
     disputed = await system.paid_payment(store, "A-1", 3000, card=DISPUTED)
     assert disputed.payment_intent_id is not None
 
-    await system.gateway.close_dispute(
-        system.gateway.dispute_of(disputed.payment_intent_id), won=False
+    await system.stripe.close_dispute(
+        system.stripe.dispute_of(disputed.payment_intent_id), won=False
     )
 
     [total] = (await system.use_cases.report_platform_fees()).totals

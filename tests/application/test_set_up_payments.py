@@ -33,7 +33,7 @@ async def test_setting_up_creates_the_account_and_an_onboarding_link(system: Sys
     assert setup.account_id.startswith("acct_")
     assert setup.onboarding.url == f"{PUBLIC_URL}/simulator/onboarding/{setup.account_id}"
     assert setup.onboarding.expires_at == system.clock.now() + timedelta(minutes=5)
-    account = system.gateway.retrieve_object(setup.account_id)
+    account = system.stripe.retrieve_object(setup.account_id)
     assert account["metadata"] == {"store_id": store.id}
     assert account["email"] == store.business_email
     assert account["country"] == "LU"
@@ -51,7 +51,7 @@ async def test_the_link_returns_to_signed_pages_of_this_service(system: System) 
 
     setup = await system.use_cases.set_up_payments(PaymentSetup(store.id))
 
-    session = system.gateway.latest_onboarding_link(setup.account_id)
+    session = system.stripe.latest_onboarding_link(setup.account_id)
     base = f"{PUBLIC_URL}/onboarding/{store.id}"
     assert session.refresh_url.startswith(f"{base}/refresh?token=")
     assert session.return_url.startswith(f"{base}/return?token=")
@@ -73,11 +73,11 @@ async def test_calling_again_keeps_the_one_account_and_mints_a_fresh_link(system
     assert second.account_id == first.account_id
     assert second.onboarding.expires_at > first.onboarding.expires_at
     assert second.onboarding.expires_at == system.clock.now() + timedelta(minutes=5)
-    assert system.gateway.latest_onboarding_link(first.account_id).expires_at == (
+    assert system.stripe.latest_onboarding_link(first.account_id).expires_at == (
         second.onboarding.expires_at
     )
     with pytest.raises(DomainError):
-        system.gateway.retrieve_object("acct_000000000000000000000002")
+        system.stripe.retrieve_object("acct_000000000000000000000002")
 
 
 async def test_concurrent_set_ups_create_one_account(networked: System) -> None:
@@ -156,7 +156,7 @@ async def test_an_unknown_store_is_not_found(system: System) -> None:
 
     assert refused.value.code == "not_found"
     assert system.stored() == before
-    assert system.gateway.sent_events == []
+    assert system.stripe.sent_events == []
 
 
 async def test_a_set_up_whose_recording_failed_is_finished_by_the_next_call(

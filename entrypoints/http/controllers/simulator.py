@@ -1,7 +1,8 @@
-"""What a shopper, a store or Stripe's hosted pages do in test mode, on the simulated gateway.
+"""What a shopper, a store, a bank or Stripe's hosted pages do in test mode, on the Stripe
+emulator the simulated gateway talks to.
 
 Registered only when the service runs the simulated gateway (``404`` otherwise). Events the
-simulator emits go through the same webhook handling as Stripe's, before the answer is sent.
+emulator emits go through the same webhook handling as Stripe's, before the answer is sent.
 
 Refusals: an unknown payment intent and a ``client_secret`` that is not the intent's are both
 ``404 not_found`` (the answer never tells whether the intent exists); an intent that cannot be
@@ -19,9 +20,8 @@ from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody, SkipValidation
 
-from adapters.simulated import SimulatedGateway, UnknownPaymentMethod
+from adapters.stripe_emulator import EmulatorError, StripeEmulator
 from application.errors import NotFound
-from application.gateway import GatewayAccount, GatewayError
 from domain.errors import IllegalTransition
 from entrypoints.http.auth import service_of
 from entrypoints.http.html import (
@@ -42,15 +42,15 @@ class IntentInWrongState(IllegalTransition):
     code = "payment_intent_unexpected_state"
 
 
-async def simulated_gateway(request: Request[Any, Any, Any]) -> SimulatedGateway:
-    """The use cases' gateway if it is the simulated one; otherwise there is no simulator."""
-    gateway = service_of(request).ports().gateway
-    if not isinstance(gateway, SimulatedGateway):
+async def stripe_emulator(request: Request[Any, Any, Any]) -> StripeEmulator:
+    """The Stripe emulator, when the service runs on it; otherwise there is no simulator."""
+    emulator = service_of(request).adapters.stripe_emulator()
+    if not isinstance(emulator, StripeEmulator):
         raise NotFound("the simulator runs only with STOREPAY_GATEWAY=simulated")
-    return gateway
+    return emulator
 
 
-SimulatorDependency: TypeAlias = NamedDependency[SkipValidation[SimulatedGateway]]
+SimulatorDependency: TypeAlias = NamedDependency[SkipValidation[StripeEmulator]]
 
 ClientSecret = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 CardNumber = Annotated[
@@ -113,8 +113,7 @@ class SimulatedAccountOut(msgspec.Struct):
     details_submitted: bool
 
 
-def _intent_out(simulator: SimulatedGateway, payment_intent_id: str) -> SimulatedIntentOut:
-    document = simulator.retrieve_object(payment_intent_id)
+def _intent_out(document: dict[str, Any]) -> SimulatedIntentOut:
     error = document.get("last_payment_error")
     action = document.get("next_action")
     return SimulatedIntentOut(
@@ -133,31 +132,31 @@ def _intent_out(simulator: SimulatedGateway, payment_intent_id: str) -> Simulate
     )
 
 
-def _account_out(account: GatewayAccount) -> SimulatedAccountOut:
+def _account_out(account: dict[str, Any]) -> SimulatedAccountOut:
     return SimulatedAccountOut(
-        id=account.account_id,
-        charges_enabled=account.snapshot.charges_enabled,
-        payouts_enabled=account.snapshot.payouts_enabled,
-        details_submitted=account.snapshot.details_submitted,
+        id=account["id"],
+        charges_enabled=account["charges_enabled"],
+        payouts_enabled=account["payouts_enabled"],
+        details_submitted=account["details_submitted"],
     )
 
 
-async def _checked_intent(
-    simulator: SimulatedGateway, payment_intent_id: str, client_secret: str
-) -> None:
+def _checked_intent(simulator: StripeEmulator, payment_intent_id: str, client_secret: str) -> None:
     """The intent exists and ``client_secret`` is its own; otherwise ``404`` either way."""
     try:
-        intent = await simulator.retrieve_payment_intent(payment_intent_id)
-    except GatewayError:
+        intent = simulator.retrieve_object(payment_intent_id)
+    except EmulatorError:
         raise NotFound("no such payment intent for this client secret") from None
-    if not hmac.compare_digest(intent.client_secret.encode(), client_secret.encode()):
+    if intent["object"] != "payment_intent" or not hmac.compare_digest(
+        intent["client_secret"].encode(), client_secret.encode()
+    ):
         raise NotFound("no such payment intent for this client secret")
 
 
-async def _account(simulator: SimulatedGateway, account_id: str) -> GatewayAccount:
+async def _account(simulator: StripeEmulator, account_id: str) -> dict[str, Any]:
     try:
         return await simulator.retrieve_account(account_id)
-    except GatewayError:
+    except EmulatorError:
         raise NotFound("no such account") from None
 
 
@@ -165,7 +164,7 @@ class SimulatorController(Controller):
     path = SIMULATOR_PATH
     tags = ["Simulated gateway"]  # noqa: RUF012
     security = []  # noqa: RUF012  (public: no bearer token)
-    dependencies = {"simulator": Provide(simulated_gateway)}  # noqa: RUF012
+    dependencies = {"simulator": Provide(stripe_emulator)}  # noqa: RUF012
 
     @post(
         "/payment_intents/{payment_intent_id:str}/confirm",
@@ -188,7 +187,7 @@ class SimulatorController(Controller):
         data: JSONBody[ConfirmBody],
         simulator: SimulatorDependency,
     ) -> SimulatedIntentOut:
-        await _checked_intent(simulator, payment_intent_id, data.client_secret)
+        _checked_intent(simulator, payment_intent_id, data.client_secret)
         try:
             if data.payment_method is not None:
                 await simulator.confirm_with_saved_card(
@@ -202,11 +201,11 @@ class SimulatorController(Controller):
                     exp_month=data.exp_month,
                     exp_year=data.exp_year,
                 )
-        except UnknownPaymentMethod:
-            raise NotFound("no such saved card for this payment's customer") from None
-        except GatewayError as error:
+        except EmulatorError as error:
+            if error.status == 404:
+                raise NotFound("no such saved card for this payment's customer") from None
             raise IntentInWrongState(error.message) from None
-        return _intent_out(simulator, payment_intent_id)
+        return _intent_out(simulator.retrieve_object(payment_intent_id))
 
     @post(
         "/payment_intents/{payment_intent_id:str}/authenticate",
@@ -221,12 +220,14 @@ class SimulatorController(Controller):
         data: JSONBody[AuthenticateBody],
         simulator: SimulatorDependency,
     ) -> SimulatedIntentOut:
-        await _checked_intent(simulator, payment_intent_id, data.client_secret)
+        _checked_intent(simulator, payment_intent_id, data.client_secret)
         try:
-            await simulator.authenticate(payment_intent_id, data.client_secret, data.success)
-        except GatewayError as error:
+            intent = await simulator.authenticate(
+                payment_intent_id, data.client_secret, data.success
+            )
+        except EmulatorError as error:
             raise IntentInWrongState(error.message) from None
-        return _intent_out(simulator, payment_intent_id)
+        return _intent_out(intent)
 
     @post(
         "/accounts/{account_id:str}/complete-onboarding",
@@ -239,8 +240,7 @@ class SimulatorController(Controller):
         self, account_id: FromPath[str], simulator: SimulatorDependency
     ) -> SimulatedAccountOut:
         await _account(simulator, account_id)
-        await simulator.complete_onboarding(account_id)
-        return _account_out(await _account(simulator, account_id))
+        return _account_out(await simulator.complete_onboarding(account_id))
 
     @get(
         "/onboarding/{account_id:str}",
@@ -254,12 +254,12 @@ class SimulatorController(Controller):
         self, account_id: FromPath[str], simulator: SimulatorDependency
     ) -> Response[str]:
         account = await _account(simulator, account_id)
-        name = simulator.retrieve_object(account_id).get("business_profile", {}).get("name")
-        done = account.snapshot.charges_enabled and account.snapshot.payouts_enabled
+        name = account["business_profile"]["name"]
+        done = account["charges_enabled"] and account["payouts_enabled"]
         state = "complete" if done else "not finished"
         try:
             return_url: str | None = simulator.latest_onboarding_link(account_id).return_url
-        except GatewayError:
+        except EmulatorError:
             return_url = None
         return render_page(
             "simulator_onboarding.html",
@@ -286,7 +286,7 @@ class SimulatorController(Controller):
         await simulator.complete_onboarding(account_id)
         try:
             return see_other(simulator.latest_onboarding_link(account_id).return_url)
-        except GatewayError:
+        except EmulatorError:
             return message_page(
                 "Onboarding complete",
                 "The account can now take payments. You can close this page.",

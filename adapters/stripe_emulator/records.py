@@ -1,4 +1,4 @@
-"""What the simulated gateway keeps, and each record's Stripe-shaped JSON."""
+"""What the emulated Stripe keeps, and each record as Stripe's API shows it."""
 
 from __future__ import annotations
 
@@ -6,10 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from adapters.simulated.cards import Card, Decline
-from domain.account import AccountSnapshot
+from adapters.stripe_emulator.cards import Card, Decline
 from domain.money import Money
-from domain.payout import PayoutInterval, PayoutSchedule
 
 JSON = dict[str, Any]
 
@@ -26,6 +24,30 @@ ONBOARDING_REQUIREMENTS = (
     "tos_acceptance.ip",
 )
 PAYOUT_DELAY_DAYS = 7
+# The currency an account settles in by default, by its country (the few storepay's tests use;
+# any other country settles in US dollars here).
+DEFAULT_CURRENCIES = {
+    "AT": "eur",
+    "BE": "eur",
+    "DE": "eur",
+    "ES": "eur",
+    "FR": "eur",
+    "IE": "eur",
+    "IT": "eur",
+    "LU": "eur",
+    "NL": "eur",
+    "PT": "eur",
+    "GB": "gbp",
+    "US": "usd",
+    "CA": "cad",
+    "AU": "aud",
+    "JP": "jpy",
+    "CH": "chf",
+    "SE": "sek",
+    "DK": "dkk",
+    "NO": "nok",
+    "PL": "pln",
+}
 
 
 def unix(at: datetime) -> int:
@@ -39,19 +61,18 @@ def _currency(amount: Money) -> str:
 @dataclass
 class AccountRecord:
     id: str
-    store_id: str
-    business_name: str
-    email: str
+    business_name: str | None
+    email: str | None
     country: str
     created: datetime
-    address: JSON
+    metadata: dict[str, str]
     charges_enabled: bool = False
     payouts_enabled: bool = False
     details_submitted: bool = False
     currently_due: list[str] = field(default_factory=lambda: list(ONBOARDING_REQUIREMENTS))
     past_due: list[str] = field(default_factory=lambda: list(ONBOARDING_REQUIREMENTS))
     disabled_reason: str | None = "requirements.past_due"
-    schedule: PayoutSchedule = field(default_factory=lambda: PayoutSchedule(PayoutInterval.DAILY))
+    schedule: JSON = field(default_factory=lambda: {"interval": "daily"})
     deauthorized: bool = False
 
     def complete_onboarding(self) -> None:
@@ -60,24 +81,9 @@ class AccountRecord:
         self.past_due = []
         self.disabled_reason = None
 
-    def snapshot(self, at: datetime) -> AccountSnapshot:
-        return AccountSnapshot(
-            charges_enabled=self.charges_enabled,
-            payouts_enabled=self.payouts_enabled,
-            details_submitted=self.details_submitted,
-            observed_at=at,
-            currently_due=tuple(self.currently_due),
-            past_due=tuple(self.past_due),
-            disabled_reason=self.disabled_reason,
-        )
-
     def to_stripe(self) -> JSON:
         capability = "active" if self.charges_enabled else "inactive"
-        schedule: JSON = {"delay_days": PAYOUT_DELAY_DAYS, "interval": self.schedule.interval.value}
-        if self.schedule.weekly_anchor is not None:
-            schedule["weekly_anchor"] = self.schedule.weekly_anchor.value
-        if self.schedule.monthly_anchor is not None:
-            schedule["monthly_anchor"] = self.schedule.monthly_anchor
+        schedule: JSON = {"delay_days": PAYOUT_DELAY_DAYS, **self.schedule}
         return {
             "id": self.id,
             "object": "account",
@@ -87,9 +93,10 @@ class AccountRecord:
             "charges_enabled": self.charges_enabled,
             "country": self.country,
             "created": unix(self.created),
+            "default_currency": DEFAULT_CURRENCIES.get(self.country, "usd"),
             "details_submitted": self.details_submitted,
             "email": self.email,
-            "metadata": {"store_id": self.store_id},
+            "metadata": dict(self.metadata),
             "payouts_enabled": self.payouts_enabled,
             "requirements": {
                 "currently_due": list(self.currently_due),
@@ -109,11 +116,12 @@ class IntentRecord:
     amount: Money
     application_fee: Money
     destination: str
-    receipt_email: str
+    receipt_email: str | None
     created: datetime
     customer: str | None
     save_payment_method: bool
     metadata: dict[str, str]
+    description: str | None = None
     status: str = "requires_payment_method"
     latest_charge: str | None = None
     payment_method: str | None = None
@@ -149,6 +157,7 @@ class IntentRecord:
             "created": unix(self.created),
             "currency": _currency(self.amount),
             "customer": self.customer,
+            "description": self.description,
             "last_payment_error": error,
             "latest_charge": self.latest_charge,
             "livemode": False,
@@ -300,8 +309,8 @@ class DisputeRecord:
 @dataclass
 class CustomerRecord:
     id: str
-    email: str
-    store_id: str
+    email: str | None
+    metadata: dict[str, str]
     created: datetime
 
     def to_stripe(self) -> JSON:
@@ -311,7 +320,7 @@ class CustomerRecord:
             "created": unix(self.created),
             "email": self.email,
             "livemode": False,
-            "metadata": {"store_id": self.store_id},
+            "metadata": dict(self.metadata),
         }
 
 

@@ -24,8 +24,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from adapters.simulated.objects import JSON
-from adapters.simulated.signatures import sign
+import stripe
+
+from adapters.stripe_emulator.records import JSON
 
 DeliveryCallback = Callable[[bytes, str, bool], Awaitable[None]]
 
@@ -181,6 +182,15 @@ class Outbox:
             self._retries.append(delivery)
         else:
             self.delivered.append(delivery)
+
+
+def sign(payload: bytes, secret: str, at: datetime) -> str:
+    """The ``Stripe-Signature`` header Stripe sends: ``t=<unix>,v1=<hmac-sha256 hex>``."""
+    return str(
+        stripe.WebhookSignature.generate_signature_header(
+            payload.decode("utf-8"), secret, timestamp=int(at.timestamp())
+        )
+    )
 
 
 def _copies(delivery: Delivery, chance: float, draw: random.Random) -> list[Delivery]:

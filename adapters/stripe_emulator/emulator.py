@@ -1,10 +1,13 @@
-"""A payment gateway that behaves like Stripe's test mode, in memory.
+"""Stripe, emulated in memory: the API objects storepay's Stripe adapter asks for and Stripe's
+test mode around them.
 
-It keeps accounts, payment intents, charges, refunds, disputes, customers and payment methods,
-answers the ``PaymentGateway`` port like Stripe would, and sends Stripe-shaped, signed events
-through ``adapters.simulated.delivery``. Beyond the port it offers what a shopper, a store or the
-card networks do in Stripe's test mode: paying with a test card, passing 3-D Secure, finishing
-onboarding, disputes, payouts and failing refunds.
+``StripeEmulator`` keeps accounts and their onboarding links, customers and their cards, payment
+intents, charges, refunds, disputes and payouts. Its API operations take a request's decoded
+parameters and answer Stripe's JSON objects, or raise ``EmulatorError`` with Stripe's error; the
+HTTP side (paths, idempotency keys, ``Stripe-Account``) is :mod:`.api`'s. Beyond the API it does
+what a shopper, a store or the card networks do in Stripe's test mode: paying with a test card,
+passing 3-D Secure, finishing onboarding, disputes, payouts and refunds that fail. Every change
+is announced by a Stripe event, signed and delivered by :mod:`.delivery`.
 """
 
 from __future__ import annotations
@@ -18,24 +21,17 @@ from typing import Any
 
 import stripe
 
-from adapters.simulated import cards
-from adapters.simulated.cards import Card, Decline, Outcome
-from adapters.simulated.delivery import (
+from adapters.stripe_emulator import cards
+from adapters.stripe_emulator.cards import Card, Decline, Outcome
+from adapters.stripe_emulator.delivery import (
     Delivery,
     DeliveryCallback,
     DeliveryMode,
     FailedDelivery,
     Outbox,
 )
-from adapters.simulated.events import (
-    REFUND_ID_METADATA_KEY,
-    attempt_failure_reason,
-    decode,
-    refund_reason,
-)
-from adapters.simulated.idempotency import IdempotencyKeys
-from adapters.simulated.ids import IdFactory, random_ids
-from adapters.simulated.objects import (
+from adapters.stripe_emulator.ids import IdFactory, random_ids
+from adapters.stripe_emulator.records import (
     JSON,
     AccountRecord,
     CardDetails,
@@ -48,35 +44,17 @@ from adapters.simulated.objects import (
     RefundRecord,
     unix,
 )
-from adapters.simulated.signatures import verify
-from application.gateway import (
-    GatewayAccount,
-    GatewayError,
-    GatewayEvent,
-    GatewayIntent,
-    IntentRequest,
-    NewAccount,
-    OnboardingLink,
-    RefundRequest,
-    SavedCard,
-)
+from adapters.stripe_emulator.requests import EmulatorError, Params, no_such
 from domain.errors import DomainError
 from domain.money import Money
-from domain.payment import IntentObservation, IntentState
-from domain.payout import PayoutSchedule
-from domain.refund import RefundObservation, RefundStatus
 
 API_VERSION = stripe.api_version
 APPLICATION_ID = "ca_storepay"
 REFUND_FAILURE_REASON = "expired_or_canceled_card"
 _CONFIRMABLE = ("requires_payment_method", "requires_confirmation", "requires_action")
 _OPEN_DISPUTE = ("warning_needs_response", "warning_under_review", "needs_response", "under_review")
-
-
-class UnknownPaymentMethod(GatewayError):
-    """No such saved card for the paying customer (Stripe: ``resource_missing``)."""
-
-    code = "resource_missing"
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_INTERVALS = ("manual", "daily", "weekly", "monthly")
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +68,7 @@ class OnboardingSession:
     expires_at: datetime
 
 
-class SimulatedGateway:
+class StripeEmulator:
     def __init__(
         self,
         *,
@@ -104,21 +82,18 @@ class SimulatedGateway:
         onboarding_link_lifetime: timedelta = timedelta(minutes=5),
         redelivery: Sequence[float] = (),
     ) -> None:
-        self._webhook_secret = webhook_secret
-        self._connect_webhook_secret = connect_webhook_secret or webhook_secret
         self._public_url = public_url.rstrip("/")
         self._clock = clock or (lambda: datetime.now(UTC))
         self._ids = ids or random_ids()
         self._link_lifetime = onboarding_link_lifetime
         self._outbox = Outbox(
-            webhook_secret=self._webhook_secret,
-            connect_webhook_secret=self._connect_webhook_secret,
+            webhook_secret=webhook_secret,
+            connect_webhook_secret=connect_webhook_secret or webhook_secret,
             clock=self._now,
             callback=deliver,
             mode=DeliveryMode(delivery_mode),
             redelivery=redelivery,
         )
-        self._keys = IdempotencyKeys()
         self._accounts: dict[str, AccountRecord] = {}
         self._links: dict[str, OnboardingSession] = {}
         self._intents: dict[str, IntentRecord] = {}
@@ -126,106 +101,97 @@ class SimulatedGateway:
         self._refunds: dict[str, RefundRecord] = {}
         self._disputes: dict[str, DisputeRecord] = {}
         self._customers: dict[str, CustomerRecord] = {}
-        self._customer_ids: dict[tuple[str, str], str] = {}
         self._payment_methods: dict[str, PaymentMethodRecord] = {}
         self._method_cards: dict[str, Card] = {}  # the test card behind each payment method
         self._payouts: dict[str, PayoutRecord] = {}
         self._next_refund_failure: str | None = None
 
-    @property
-    def name(self) -> str:
-        return "simulated"
+    # -- the API: connected accounts --------------------------------------------------------
 
-    @property
-    def publishable_key(self) -> str | None:
-        return None
-
-    # -- connected accounts -----------------------------------------------------------------
-
-    async def create_account(self, request: NewAccount) -> GatewayAccount:
-        replayed = self._keys.replay(
-            request.idempotency_key, "create_account", request, GatewayAccount
-        )
-        if replayed is not None:
-            return replayed
-        country = request.country.upper()
+    async def create_account(self, params: Params) -> JSON:
+        country = params.text("country").upper()
         if len(country) != 2 or not country.isalpha():
-            raise GatewayError(f"{request.country!r} is not a country code")
-        now = self._now()
+            raise EmulatorError(f"Country '{country}' is unknown.", param="country")
         account = AccountRecord(
             id=self._ids("acct"),
-            store_id=request.store_id,
-            business_name=request.business_name,
-            email=request.email,
+            business_name=params.child("business_profile").optional_text("name"),
+            email=params.optional_text("email"),
             country=country,
-            created=now,
-            address={"country": country},
+            created=self._now(),
+            metadata=params.metadata(),
         )
         self._accounts[account.id] = account
-        result = GatewayAccount(account.id, account.snapshot(now))
-        self._keys.remember(request.idempotency_key, "create_account", request, result)
-        return result
+        return account.to_stripe()
 
-    async def retrieve_account(self, account_id: str) -> GatewayAccount:
-        account = self._account(account_id)
-        return GatewayAccount(account.id, account.snapshot(self._now()))
+    async def retrieve_account(self, account_id: str) -> JSON:
+        return self._account(account_id).to_stripe()
 
-    async def create_onboarding_link(
-        self, account_id: str, *, refresh_url: str, return_url: str
-    ) -> OnboardingLink:
+    async def update_account(self, account_id: str, params: Params) -> JSON:
         account = self._account(account_id)
-        if not refresh_url or not return_url:
-            raise GatewayError("an onboarding link needs a refresh_url and a return_url")
+        schedule = params.child("settings").child("payouts").child("schedule")
+        if "interval" in schedule:
+            before = account.to_stripe()["settings"]
+            account.schedule = _payout_schedule(schedule)
+            await self._emit(
+                "account.updated",
+                account.to_stripe(),
+                account=account.id,
+                previous={"settings": before},
+            )
+        return account.to_stripe()
+
+    async def create_account_link(self, params: Params) -> JSON:
+        account = self._account(params.text("account"))
+        if params.text("type") != "account_onboarding":
+            raise EmulatorError("Only account_onboarding links are emulated.", param="type")
         session = OnboardingSession(
             account_id=account.id,
             url=f"{self._public_url}/simulator/onboarding/{account.id}",
-            refresh_url=refresh_url,
-            return_url=return_url,
+            refresh_url=params.text("refresh_url"),
+            return_url=params.text("return_url"),
             expires_at=self._now() + self._link_lifetime,
         )
         self._links[account.id] = session
-        return OnboardingLink(url=session.url, expires_at=session.expires_at)
+        return {
+            "object": "account_link",
+            "created": unix(self._now()),
+            "expires_at": unix(session.expires_at),
+            "url": session.url,
+        }
 
-    async def set_payout_schedule(self, account_id: str, schedule: PayoutSchedule) -> None:
-        account = self._account(account_id)
-        before = account.to_stripe()["settings"]
-        account.schedule = schedule
-        await self._emit(
-            "account.updated",
-            account.to_stripe(),
-            account=account.id,
-            previous={"settings": before},
-        )
+    # -- the API: payment intents and refunds -----------------------------------------------
 
-    # -- payments ---------------------------------------------------------------------------
-
-    async def create_payment_intent(self, request: IntentRequest) -> GatewayIntent:
-        replayed = self._keys.replay(
-            request.idempotency_key, "create_payment_intent", request, GatewayIntent
-        )
-        if replayed is not None:
-            return replayed
-        amount, fee = request.amount, request.application_fee
+    async def create_payment_intent(self, params: Params) -> JSON:
+        currency = params.text("currency")
         try:
+            amount = Money.of(params.integer("amount"), currency)
             amount.check_chargeable()
         except DomainError as error:
-            raise GatewayError(f"Invalid amount: {error.message}") from None
-        if fee.currency != amount.currency:
-            raise GatewayError("application_fee_amount is in another currency than the amount")
+            raise EmulatorError(f"Invalid amount: {error.message}", param="amount") from None
+        fee = Money.of(params.optional_integer("application_fee_amount") or 0, currency)
         if fee.is_negative or fee > amount:
-            raise GatewayError(
-                f"application_fee_amount ({fee}) must be between zero and the amount ({amount})"
+            raise EmulatorError(
+                f"application_fee_amount ({fee}) must be between zero and the amount ({amount})",
+                param="application_fee_amount",
             )
-        destination = self._accounts.get(request.destination_account)
+        destination_id = params.child("transfer_data").text("destination")
+        destination = self._accounts.get(destination_id)
         if destination is None or destination.deauthorized:
-            raise GatewayError(f"No such destination: '{request.destination_account}'")
-        if not destination.charges_enabled:
-            raise GatewayError(
-                f"The destination account {destination.id} cannot currently make charges: "
-                f"its card_payments capability is not active"
+            raise EmulatorError(
+                f"No such destination: '{destination_id}'", param="transfer_data[destination]"
             )
-        if request.customer_id is not None and request.customer_id not in self._customers:
-            raise GatewayError(f"No such customer: '{request.customer_id}'")
+        if not destination.charges_enabled:
+            raise EmulatorError(
+                f"The destination account {destination.id} cannot currently make charges: "
+                f"its card_payments capability is not active",
+                param="transfer_data[destination]",
+            )
+        customer = params.optional_text("customer")
+        if customer is not None and customer not in self._customers:
+            raise no_such("customer", customer, "customer")
+        usage = params.optional_text("setup_future_usage")
+        if usage not in (None, "off_session", "on_session"):
+            raise EmulatorError(f"Invalid setup_future_usage: {usage}", param="setup_future_usage")
         now = self._now()
         intent_id = self._ids("pi")
         intent = IntentRecord(
@@ -234,124 +200,131 @@ class SimulatedGateway:
             amount=amount,
             application_fee=fee,
             destination=destination.id,
-            receipt_email=request.receipt_email,
+            receipt_email=params.optional_text("receipt_email"),
             created=now,
-            customer=request.customer_id,
-            save_payment_method=request.save_payment_method,
-            metadata=dict(request.metadata),
+            customer=customer,
+            save_payment_method=usage == "off_session",
+            metadata=params.metadata(),
+            description=params.optional_text("description"),
         )
         self._intents[intent.id] = intent
-        result = self._gateway_intent(intent, now)
-        self._keys.remember(request.idempotency_key, "create_payment_intent", request, result)
         await self._emit("payment_intent.created", intent.to_stripe())
-        return result
+        return intent.to_stripe()
 
-    async def retrieve_payment_intent(self, payment_intent_id: str) -> GatewayIntent:
-        return self._gateway_intent(self._intent(payment_intent_id), self._now())
+    async def retrieve_payment_intent(self, payment_intent_id: str, params: Params) -> JSON:
+        shown = self._intent(payment_intent_id).to_stripe()
+        if "latest_charge" in params.texts("expand") and shown["latest_charge"] is not None:
+            shown["latest_charge"] = self._charges[shown["latest_charge"]].to_stripe()
+        return shown
 
-    async def cancel_payment_intent(self, payment_intent_id: str) -> GatewayIntent:
+    async def cancel_payment_intent(self, payment_intent_id: str) -> JSON:
         intent = self._intent(payment_intent_id)
         if intent.status in ("succeeded", "canceled"):
-            raise GatewayError(
-                f"You cannot cancel this PaymentIntent because it has a status of {intent.status}."
+            raise EmulatorError(
+                f"You cannot cancel this PaymentIntent because it has a status of {intent.status}.",
+                code="payment_intent_unexpected_state",
             )
-        now = self._now()
         intent.status = "canceled"
-        intent.canceled_at = now
+        intent.canceled_at = self._now()
         intent.card_awaiting_authentication = None
         await self._emit("payment_intent.canceled", intent.to_stripe())
-        return self._gateway_intent(intent, now)
+        return intent.to_stripe()
 
-    async def create_refund(self, request: RefundRequest) -> RefundObservation:
-        replayed = self._keys.replay(
-            request.idempotency_key, "create_refund", request, RefundObservation
-        )
-        if replayed is not None:
-            return replayed
-        intent = self._intent(request.payment_intent_id)
+    async def create_refund(self, params: Params) -> JSON:
+        intent = self._intent(params.text("payment_intent"), param="payment_intent")
         if intent.status != "succeeded" or intent.latest_charge is None:
-            raise GatewayError(
-                f"PaymentIntent {intent.id} does not have a successful charge to refund."
+            raise EmulatorError(
+                f"PaymentIntent {intent.id} does not have a successful charge to refund.",
+                code="charge_not_refundable",
             )
         charge = self._charges[intent.latest_charge]
         if any(dispute.status != "won" for dispute in self._disputes_of(charge.id)):
-            raise GatewayError(f"Charge {charge.id} has been charged back; cannot issue a refund.")
-        amount, fee_refund = request.amount, request.application_fee_refund
-        if amount.currency != charge.amount.currency or fee_refund.currency != amount.currency:
-            raise GatewayError(f"A refund of {charge.id} is in {charge.amount.currency.code}")
+            raise EmulatorError(
+                f"Charge {charge.id} has been charged back; cannot issue a refund.",
+                code="charge_disputed",
+            )
+        currency = charge.amount.currency
+        requested = params.optional_integer("amount")
+        amount = Money(charge.refundable if requested is None else requested, currency)
         if not amount.is_positive:
-            raise GatewayError(f"A refund must be positive, not {amount}")
-        left = Money(charge.refundable, amount.currency)
+            raise EmulatorError(f"A refund must be positive, not {amount}", param="amount")
+        left = Money(charge.refundable, currency)
         if amount > left:
-            raise GatewayError(
-                f"Refund amount ({amount}) is greater than unrefunded amount on charge ({left})"
+            raise EmulatorError(
+                f"Refund amount ({amount}) is greater than unrefunded amount on charge ({left})",
+                code="amount_too_large",
+                param="amount",
             )
-        fee_left = charge.application_fee - self._sum(
-            (r.application_fee_refund for r in self._refunds_of(charge.id) if r.holds_amount),
-            charge.application_fee,
+        fee_refund = (
+            self._fee_share(charge, amount)
+            if params.flag("refund_application_fee")
+            else Money.zero(currency)
         )
-        if fee_refund.is_negative or fee_refund > amount or fee_refund > fee_left:
-            raise GatewayError(
-                f"The application fee refund ({fee_refund}) must be between zero and the "
-                f"refund ({amount}) and at most the fee not yet refunded ({fee_left})"
-            )
+        reason = params.optional_text("reason")
+        if reason not in (None, "duplicate", "fraudulent", "requested_by_customer"):
+            raise EmulatorError(f"Invalid reason: {reason}", param="reason")
         armed, self._next_refund_failure = self._next_refund_failure, None
-        fails_with = armed or (REFUND_FAILURE_REASON if charge.refunds_fail else None)
-        now = self._now()
         refund = RefundRecord(
             id=self._ids("re"),
             payment_intent=intent.id,
             charge=charge.id,
             amount=amount,
             application_fee_refund=fee_refund,
-            reverse_transfer=True,
-            created=now,
+            reverse_transfer=params.flag("reverse_transfer"),
+            created=self._now(),
             status="succeeded" if armed is None else "pending",
-            reason=None if request.reason is None else request.reason.value,
-            metadata=dict(request.metadata),
-            fails_with=fails_with,
+            reason=reason,
+            metadata=params.metadata(),
+            fails_with=armed or (REFUND_FAILURE_REASON if charge.refunds_fail else None),
         )
         self._refunds[refund.id] = refund
         charge.amount_refunded += amount.minor_units
-        result = self._refund_observation(refund, now)
-        self._keys.remember(request.idempotency_key, "create_refund", request, result)
         await self._emit("refund.created", refund.to_stripe())
         await self._emit("charge.refunded", charge.to_stripe())
-        return result
+        return refund.to_stripe()
 
-    async def retrieve_refund(self, gateway_refund_id: str) -> RefundObservation:
-        refund = self._refunds.get(gateway_refund_id)
-        if refund is None:
-            raise GatewayError(f"No such refund: '{gateway_refund_id}'")
-        return self._refund_observation(refund, self._now())
+    async def retrieve_refund(self, refund_id: str) -> JSON:
+        return self.refund_record(refund_id).to_stripe()
 
-    # -- shoppers and their saved cards -----------------------------------------------------
+    # -- the API: customers and their cards -------------------------------------------------
 
-    async def ensure_customer(self, *, email: str, store_id: str) -> str:
-        key = (store_id, email.strip().lower())
-        existing = self._customer_ids.get(key)
-        if existing is not None:
-            return existing
+    async def list_customers(self, params: Params) -> list[JSON]:
+        """Newest first; Stripe's email filter is exact (case-sensitive)."""
+        email = params.optional_text("email")
+        return [
+            customer.to_stripe()
+            for customer in reversed(self._customers.values())
+            if email is None or customer.email == email
+        ]
+
+    async def create_customer(self, params: Params) -> JSON:
         customer = CustomerRecord(
-            id=self._ids("cus"), email=email.strip(), store_id=store_id, created=self._now()
+            id=self._ids("cus"),
+            email=params.optional_text("email"),
+            metadata=params.metadata(),
+            created=self._now(),
         )
         self._customers[customer.id] = customer
-        self._customer_ids[key] = customer.id
         await self._emit("customer.created", customer.to_stripe())
-        return customer.id
+        return customer.to_stripe()
 
-    async def list_payment_methods(self, customer_id: str) -> list[SavedCard]:
+    async def list_payment_methods(self, customer_id: str, params: Params) -> list[JSON]:
+        """A customer's cards, newest first."""
         if customer_id not in self._customers:
-            raise GatewayError(f"No such customer: '{customer_id}'")
-        methods = [m for m in self._payment_methods.values() if m.customer == customer_id]
-        return [_saved_card(method, customer_id) for method in reversed(methods)]
+            raise no_such("customer", customer_id)
+        kind = params.optional_text("type")
+        return [
+            method.to_stripe()
+            for method in reversed(self._payment_methods.values())
+            if method.customer == customer_id and kind in (None, "card")
+        ]
 
-    async def detach_payment_method(self, payment_method_id: str) -> None:
+    async def detach_payment_method(self, payment_method_id: str) -> JSON:
         method = self._payment_methods.get(payment_method_id)
         if method is None:
-            raise GatewayError(f"No such PaymentMethod: '{payment_method_id}'")
+            raise no_such("PaymentMethod", payment_method_id)
         if method.customer is None:
-            raise GatewayError(
+            raise EmulatorError(
                 f"The payment method {payment_method_id} is not attached to a customer "
                 f"so detachment is impossible."
             )
@@ -359,16 +332,30 @@ class SimulatedGateway:
         await self._emit(
             "payment_method.detached", method.to_stripe(), previous={"customer": customer}
         )
+        return method.to_stripe()
 
-    # -- webhooks ---------------------------------------------------------------------------
+    # -- the API: any object by its id ------------------------------------------------------
 
-    def parse_event(self, payload: bytes, signature_header: str, *, connect: bool) -> GatewayEvent:
-        secret = self._connect_webhook_secret if connect else self._webhook_secret
-        verify(payload, signature_header, secret, self._now())
-        return decode(payload)
+    def retrieve_object(self, object_id: str) -> JSON:
+        """Any object the emulator holds, as Stripe shows it."""
+        stores: Iterable[dict[str, Any]] = (
+            self._accounts,
+            self._intents,
+            self._charges,
+            self._refunds,
+            self._disputes,
+            self._customers,
+            self._payment_methods,
+            self._payouts,
+        )
+        for store in stores:
+            record = store.get(object_id)
+            if record is not None:
+                document: JSON = record.to_stripe()
+                return document
+        raise no_such("object", object_id)
 
-    def type_event(self, payload: bytes, *, connect: bool) -> GatewayEvent:
-        return decode(payload)
+    # -- delivering events ------------------------------------------------------------------
 
     def connect_delivery(
         self, deliver: DeliveryCallback, mode: DeliveryMode | str | None = None
@@ -421,13 +408,18 @@ class SimulatedGateway:
         *,
         exp_month: int = 12,
         exp_year: int | None = None,
-    ) -> GatewayIntent:
+    ) -> JSON:
         """Pay with a card: one of Stripe's test cards decides what happens (see ``cards``)."""
         intent = self._confirmable(payment_intent_id, client_secret)
         now = self._now()
         expiry_year = now.year + 3 if exp_year is None else exp_year
         if not 1 <= exp_month <= 12:
-            raise GatewayError(f"Your card's expiration month is invalid ({exp_month}).")
+            raise EmulatorError(
+                f"Your card's expiration month is invalid ({exp_month}).",
+                type="card_error",
+                code="invalid_expiry_month",
+                param="exp_month",
+            )
         card = cards.card_for(card_number)
         method = PaymentMethodRecord(
             id=self._ids("pm"),
@@ -440,52 +432,24 @@ class SimulatedGateway:
 
     async def confirm_with_saved_card(
         self, payment_intent_id: str, client_secret: str, payment_method_id: str
-    ) -> GatewayIntent:
+    ) -> JSON:
         """Pay with a card the intent's customer saved earlier: it does what its test card does
         (a 3-D Secure card asks again, as Stripe's does on session)."""
         intent = self._confirmable(payment_intent_id, client_secret)
         method = self._payment_methods.get(payment_method_id)
         if method is None or intent.customer is None or method.customer != intent.customer:
-            raise UnknownPaymentMethod(f"No such PaymentMethod: '{payment_method_id}'")
+            raise no_such("PaymentMethod", payment_method_id, "payment_method")
         return await self._attempt(intent, method, self._method_cards[method.id])
 
-    def _confirmable(self, payment_intent_id: str, client_secret: str) -> IntentRecord:
-        intent = self._intent_for_shopper(payment_intent_id, client_secret)
-        if intent.status not in _CONFIRMABLE:
-            raise GatewayError(
-                f"You cannot confirm this PaymentIntent because it has a status of {intent.status}."
-            )
-        return intent
-
-    async def _attempt(
-        self, intent: IntentRecord, method: PaymentMethodRecord, card: Card
-    ) -> GatewayIntent:
-        now = self._now()
-        if (method.card.exp_year, method.card.exp_month) < (now.year, now.month):
-            card = Card(card.number, Outcome.DECLINED, cards.EXPIRED)
-        intent.payment_method = method.id
-        intent.last_payment_error = None
-        intent.card_awaiting_authentication = None
-        if card.outcome is Outcome.REQUIRES_AUTHENTICATION:
-            intent.status = "requires_action"
-            intent.card_awaiting_authentication = card
-            await self._emit("payment_intent.requires_action", intent.to_stripe())
-        elif card.decline is not None:
-            await self._decline(intent, method, card.decline)
-        else:
-            await self._succeed(intent, method, card)
-        return self._gateway_intent(intent, self._now())
-
-    async def authenticate(
-        self, payment_intent_id: str, client_secret: str, success: bool
-    ) -> GatewayIntent:
+    async def authenticate(self, payment_intent_id: str, client_secret: str, success: bool) -> JSON:
         """Finish the 3-D Secure step of an intent that ``requires_action``."""
         intent = self._intent_for_shopper(payment_intent_id, client_secret)
         card = intent.card_awaiting_authentication
         if intent.status != "requires_action" or card is None or intent.payment_method is None:
-            raise GatewayError(
+            raise EmulatorError(
                 f"PaymentIntent {intent.id} has no authentication to finish "
-                f"(status {intent.status})."
+                f"(status {intent.status}).",
+                code="payment_intent_unexpected_state",
             )
         intent.card_awaiting_authentication = None
         if success:
@@ -494,9 +458,9 @@ class SimulatedGateway:
             intent.status = "requires_payment_method"
             intent.last_payment_error = cards.AUTHENTICATION_FAILURE
             await self._emit("payment_intent.payment_failed", intent.to_stripe())
-        return self._gateway_intent(intent, self._now())
+        return intent.to_stripe()
 
-    async def complete_onboarding(self, account_id: str) -> None:
+    async def complete_onboarding(self, account_id: str) -> JSON:
         account = self._account(account_id)
         before = account.to_stripe()
         account.complete_onboarding()
@@ -509,6 +473,27 @@ class SimulatedGateway:
                 for key in ("charges_enabled", "payouts_enabled", "details_submitted")
             },
         )
+        return account.to_stripe()
+
+    async def require(
+        self, account_id: str, currently_due: Sequence[str], disabled_reason: str | None = None
+    ) -> JSON:
+        """Stripe asks the account for more information: until it is given, the account is
+        restricted (with a ``disabled_reason``, charges and payouts stop)."""
+        account = self._account(account_id)
+        before = account.to_stripe()
+        account.currently_due = list(currently_due)
+        account.disabled_reason = disabled_reason
+        if disabled_reason is not None:
+            account.past_due = list(currently_due)
+            account.charges_enabled = account.payouts_enabled = False
+        await self._emit(
+            "account.updated",
+            account.to_stripe(),
+            account=account.id,
+            previous={key: before[key] for key in ("requirements", "charges_enabled")},
+        )
+        return account.to_stripe()
 
     async def deauthorize(self, account_id: str) -> None:
         """The store disconnects the platform from its account, which then answers no more."""
@@ -523,36 +508,36 @@ class SimulatedGateway:
     def latest_onboarding_link(self, account_id: str) -> OnboardingSession:
         session = self._links.get(account_id)
         if session is None:
-            raise GatewayError(f"Account {account_id} has no onboarding link")
+            raise EmulatorError(f"Account {account_id} has no onboarding link", status=404)
         return session
 
     async def open_dispute(
         self,
         payment_intent_id: str,
         *,
-        amount: Money | None = None,
+        amount: int | None = None,
         reason: str = "fraudulent",
         inquiry: bool = False,
     ) -> str:
         """The shopper's bank disputes the payment (an ``inquiry`` takes no money yet)."""
         intent = self._intent(payment_intent_id)
         if intent.status != "succeeded" or intent.latest_charge is None:
-            raise GatewayError(f"PaymentIntent {intent.id} has no successful charge to dispute")
+            raise EmulatorError(f"PaymentIntent {intent.id} has no successful charge to dispute")
         charge = self._charges[intent.latest_charge]
         if charge.disputed:
-            raise GatewayError(f"Charge {charge.id} is already disputed")
+            raise EmulatorError(f"Charge {charge.id} is already disputed")
         # The shopper's bank disputes what the shopper is still out of pocket.
-        left = Money(charge.refundable, charge.amount.currency)
+        left = charge.refundable
         disputed = left if amount is None else amount
-        if disputed.currency != charge.amount.currency or not (
-            disputed.is_positive and disputed <= left
-        ):
-            raise GatewayError(f"A dispute of {charge.id} takes up to {left}")
+        if not 0 < disputed <= left:
+            raise EmulatorError(
+                f"A dispute of {charge.id} takes up to {Money(left, charge.amount.currency)}"
+            )
         dispute = DisputeRecord(
             id=self._ids("dp"),
             charge=charge.id,
             payment_intent=intent.id,
-            amount=disputed,
+            amount=Money(disputed, charge.amount.currency),
             reason=reason,
             status="warning_needs_response" if inquiry else "needs_response",
             created=self._now(),
@@ -571,17 +556,17 @@ class SimulatedGateway:
             "warning_needs_response": "warning_under_review",
         }.get(dispute.status)
         if following is None:
-            raise GatewayError(f"Dispute {dispute.id} does not await evidence ({dispute.status})")
+            raise EmulatorError(f"Dispute {dispute.id} does not await evidence ({dispute.status})")
         before, dispute.status = dispute.status, following
         await self._emit("charge.dispute.updated", dispute.to_stripe(), previous={"status": before})
 
     async def close_dispute(self, dispute_id: str, *, won: bool) -> None:
         dispute = self._dispute(dispute_id)
         if dispute.status not in _OPEN_DISPUTE:
-            raise GatewayError(f"Dispute {dispute.id} is already closed ({dispute.status})")
+            raise EmulatorError(f"Dispute {dispute.id} is already closed ({dispute.status})")
         inquiry = dispute.status.startswith("warning_")
         if inquiry and not won:
-            raise GatewayError(f"Dispute {dispute.id} is an inquiry: it closes without a loss")
+            raise EmulatorError(f"Dispute {dispute.id} is an inquiry: it closes without a loss")
         dispute.status = ("warning_closed" if inquiry else "won") if won else "lost"
         await self._emit("charge.dispute.closed", dispute.to_stripe())
         if won and not inquiry:
@@ -591,7 +576,7 @@ class SimulatedGateway:
         for dispute in self._disputes.values():
             if dispute.payment_intent == payment_intent_id:
                 return dispute.id
-        raise GatewayError(f"PaymentIntent {payment_intent_id} has no dispute")
+        raise EmulatorError(f"PaymentIntent {payment_intent_id} has no dispute", status=404)
 
     def fail_next_refund(self, failure_reason: str = "declined") -> None:
         """Answer the next refund ``pending``; ``settle_refunds`` then makes it fail."""
@@ -611,31 +596,29 @@ class SimulatedGateway:
 
     async def fail_refund(self, refund_id: str, failure_reason: str = "declined") -> None:
         """The shopper's bank returns a refund, even one that had succeeded."""
-        refund = self._refunds.get(refund_id)
-        if refund is None:
-            raise GatewayError(f"No such refund: '{refund_id}'")
+        refund = self.refund_record(refund_id)
         if not refund.holds_amount:
-            raise GatewayError(f"Refund {refund.id} has already ended ({refund.status})")
+            raise EmulatorError(f"Refund {refund.id} has already ended ({refund.status})")
         await self._fail_refund(refund, failure_reason)
 
     def refund_record(self, refund_id: str) -> RefundRecord:
         refund = self._refunds.get(refund_id)
         if refund is None:
-            raise GatewayError(f"No such refund: '{refund_id}'")
+            raise no_such("refund", refund_id)
         return refund
 
     async def pay_out(
-        self, account_id: str, amount: Money, *, failure_code: str | None = None
+        self, account_id: str, amount: int, currency: str, *, failure_code: str | None = None
     ) -> str:
         """The connected account pays ``amount`` out to the store's bank (or fails to)."""
         account = self._account(account_id)
-        if not amount.is_positive:
-            raise GatewayError(f"A payout must be positive, not {amount}")
+        if amount <= 0:
+            raise EmulatorError(f"A payout must be positive, not {amount}", param="amount")
         now = self._now()
         payout = PayoutRecord(
             id=self._ids("po"),
             account=account.id,
-            amount=amount,
+            amount=Money.of(amount, currency),
             status="pending",
             created=now,
             arrival=now + timedelta(days=2),
@@ -647,31 +630,12 @@ class SimulatedGateway:
         await self._emit(f"payout.{payout.status}", payout.to_stripe(), account=account.id)
         return payout.id
 
-    def retrieve_object(self, object_id: str) -> JSON:
-        """Any object the simulator holds, as Stripe would show it."""
-        stores: Iterable[dict[str, Any]] = (
-            self._accounts,
-            self._intents,
-            self._charges,
-            self._refunds,
-            self._disputes,
-            self._customers,
-            self._payment_methods,
-            self._payouts,
-        )
-        for store in stores:
-            record = store.get(object_id)
-            if record is not None:
-                document: JSON = record.to_stripe()
-                return document
-        raise GatewayError(f"No such object: '{object_id}'")
-
     # -- inside -----------------------------------------------------------------------------
 
     def _now(self) -> datetime:
         now = self._clock()
         if now.tzinfo is None:
-            raise ValueError("the simulated gateway's clock must give timezone-aware times")
+            raise ValueError("the Stripe emulator's clock must give timezone-aware times")
         return now.astimezone(UTC).replace(microsecond=0)
 
     async def _emit(
@@ -703,33 +667,46 @@ class SimulatedGateway:
     def _account(self, account_id: str) -> AccountRecord:
         account = self._accounts.get(account_id)
         if account is None:
-            raise GatewayError(f"No such account: '{account_id}'")
+            raise no_such("account", account_id)
         if account.deauthorized:
-            raise GatewayError(
+            raise EmulatorError(
                 f"The provided key does not have access to account '{account_id}' "
-                f"(or that account does not exist)."
+                f"(or that account does not exist). Application access may have been revoked.",
+                status=403,
+                code="account_invalid",
             )
         return account
 
-    def _intent(self, payment_intent_id: str) -> IntentRecord:
+    def _intent(self, payment_intent_id: str, param: str | None = None) -> IntentRecord:
         intent = self._intents.get(payment_intent_id)
         if intent is None:
-            raise GatewayError(f"No such payment_intent: '{payment_intent_id}'")
+            raise no_such("payment_intent", payment_intent_id, param)
         return intent
 
     def _intent_for_shopper(self, payment_intent_id: str, client_secret: str) -> IntentRecord:
         intent = self._intent(payment_intent_id)
         if not hmac.compare_digest(intent.client_secret.encode(), client_secret.encode()):
-            raise GatewayError(
+            raise EmulatorError(
                 f"The client_secret provided does not match the client_secret associated "
-                f"with the PaymentIntent {payment_intent_id}."
+                f"with the PaymentIntent {payment_intent_id}.",
+                param="client_secret",
+            )
+        return intent
+
+    def _confirmable(self, payment_intent_id: str, client_secret: str) -> IntentRecord:
+        intent = self._intent_for_shopper(payment_intent_id, client_secret)
+        if intent.status not in _CONFIRMABLE:
+            raise EmulatorError(
+                f"You cannot confirm this PaymentIntent because it has a status of "
+                f"{intent.status}.",
+                code="payment_intent_unexpected_state",
             )
         return intent
 
     def _dispute(self, dispute_id: str) -> DisputeRecord:
         dispute = self._disputes.get(dispute_id)
         if dispute is None:
-            raise GatewayError(f"No such dispute: '{dispute_id}'")
+            raise no_such("dispute", dispute_id)
         return dispute
 
     def _disputes_of(self, charge_id: str) -> list[DisputeRecord]:
@@ -738,44 +715,30 @@ class SimulatedGateway:
     def _refunds_of(self, charge_id: str) -> list[RefundRecord]:
         return [r for r in self._refunds.values() if r.charge == charge_id]
 
-    @staticmethod
-    def _sum(amounts: Iterable[Money], like: Money) -> Money:
-        total = Money.zero(like.currency)
-        for amount in amounts:
-            total += amount
-        return total
+    def _fee_share(self, charge: ChargeRecord, amount: Money) -> Money:
+        """``refund_application_fee``: the fee refunded in proportion to the amount,
+        cumulatively, so that refunds of the whole charge give back exactly the whole fee."""
+        fee, total = charge.application_fee.minor_units, charge.amount.minor_units
+        before = charge.amount_refunded
+        after = min(before + amount.minor_units, total)
+        return Money(fee * after // total - fee * before // total, amount.currency)
 
-    def _gateway_intent(self, intent: IntentRecord, at: datetime) -> GatewayIntent:
-        state = IntentState.from_gateway_status(intent.status, attempt_failed=intent.attempt_failed)
-        error = intent.last_payment_error
-        return GatewayIntent(
-            id=intent.id,
-            client_secret=intent.client_secret,
-            amount=intent.amount,
-            observation=IntentObservation(
-                state=state,
-                observed_at=at,
-                charge_id=intent.latest_charge,
-                failure_reason=(
-                    attempt_failure_reason(error.code, error.decline_code)
-                    if error is not None and state is IntentState.FAILED
-                    else None
-                ),
-            ),
-            metadata=dict(intent.metadata),
-            customer_id=intent.customer,
-        )
-
-    def _refund_observation(self, refund: RefundRecord, at: datetime) -> RefundObservation:
-        return RefundObservation(
-            gateway_refund_id=refund.id,
-            amount=refund.amount,
-            status=RefundStatus(refund.status),
-            observed_at=at,
-            refund_id=refund.metadata.get(REFUND_ID_METADATA_KEY),
-            failure_reason=refund.failure_reason,
-            reason=refund_reason(refund.reason),
-        )
+    async def _attempt(self, intent: IntentRecord, method: PaymentMethodRecord, card: Card) -> JSON:
+        now = self._now()
+        if (method.card.exp_year, method.card.exp_month) < (now.year, now.month):
+            card = Card(card.number, Outcome.DECLINED, cards.EXPIRED)
+        intent.payment_method = method.id
+        intent.last_payment_error = None
+        intent.card_awaiting_authentication = None
+        if card.outcome is Outcome.REQUIRES_AUTHENTICATION:
+            intent.status = "requires_action"
+            intent.card_awaiting_authentication = card
+            await self._emit("payment_intent.requires_action", intent.to_stripe())
+        elif card.decline is not None:
+            await self._decline(intent, method, card.decline)
+        else:
+            await self._succeed(intent, method, card)
+        return intent.to_stripe()
 
     def _new_charge(
         self, intent: IntentRecord, method: PaymentMethodRecord, status: str
@@ -828,13 +791,27 @@ class SimulatedGateway:
         await self._emit("refund.failed", refund.to_stripe())
 
 
-def _saved_card(method: PaymentMethodRecord, customer_id: str) -> SavedCard:
-    return SavedCard(
-        payment_method_id=method.id,
-        customer_id=customer_id,
-        type="card",
-        card_brand=method.card.brand,
-        card_last4=method.card.last4,
-        card_exp_month=method.card.exp_month,
-        card_exp_year=method.card.exp_year,
-    )
+def _payout_schedule(schedule: Params) -> JSON:
+    interval = schedule.text("interval")
+    if interval not in _INTERVALS:
+        raise EmulatorError(
+            f"Invalid interval: {interval}", param="settings[payouts][schedule][interval]"
+        )
+    stated: JSON = {"interval": interval}
+    if interval == "weekly":
+        anchor = schedule.text("weekly_anchor")
+        if anchor not in _WEEKDAYS:
+            raise EmulatorError(
+                f"Invalid weekly_anchor: {anchor}",
+                param="settings[payouts][schedule][weekly_anchor]",
+            )
+        stated["weekly_anchor"] = anchor
+    if interval == "monthly":
+        day = schedule.integer("monthly_anchor")
+        if not 1 <= day <= 31:
+            raise EmulatorError(
+                f"Invalid monthly_anchor: {day}",
+                param="settings[payouts][schedule][monthly_anchor]",
+            )
+        stated["monthly_anchor"] = day
+    return stated

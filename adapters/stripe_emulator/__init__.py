@@ -1,0 +1,36 @@
+"""Stripe, emulated in process: its API (reached by stripe-python through :class:`EmulatedStripe`,
+or over HTTP), its test mode (test cards, onboarding, disputes, payouts) and its signed webhook
+events. storepay's Stripe adapter talks to it as it talks to Stripe."""
+
+from adapters.stripe_emulator.api import StripeApi
+from adapters.stripe_emulator.delivery import (
+    REDELIVERY_SCHEDULE,
+    Delivery,
+    DeliveryCallback,
+    DeliveryMode,
+    FailedDelivery,
+)
+from adapters.stripe_emulator.emulator import OnboardingSession, StripeEmulator
+from adapters.stripe_emulator.ids import random_ids, sequential_ids
+from adapters.stripe_emulator.requests import EmulatorError
+from adapters.stripe_emulator.transport import API_BASE, EmulatedStripe
+
+SECRET_KEY = "sk_test_storepay_emulator"
+"""The secret key the emulator's API accepts unless told otherwise."""
+
+__all__ = [
+    "API_BASE",
+    "REDELIVERY_SCHEDULE",
+    "SECRET_KEY",
+    "Delivery",
+    "DeliveryCallback",
+    "DeliveryMode",
+    "EmulatedStripe",
+    "EmulatorError",
+    "FailedDelivery",
+    "OnboardingSession",
+    "StripeApi",
+    "StripeEmulator",
+    "random_ids",
+    "sequential_ids",
+]

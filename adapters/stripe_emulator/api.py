@@ -1,0 +1,199 @@
+"""Stripe's HTTP API over the emulator: paths and methods, API keys, idempotency keys as Stripe
+honours them, lists with their pagination, and errors as Stripe answers them.
+
+:class:`StripeApi` answers one request, ``(method, path, fields, headers)``, with
+``(status, body, headers)``: the same whether the request came in process (:mod:`.transport`) or
+over a socket (:mod:`.asgi`).
+"""
+
+from __future__ import annotations
+
+import hmac
+import itertools
+import re
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from urllib.parse import parse_qsl
+
+from adapters.stripe_emulator.emulator import StripeEmulator
+from adapters.stripe_emulator.records import JSON
+from adapters.stripe_emulator.requests import EmulatorError, Params, decode
+
+Handler = Callable[[StripeEmulator, Mapping[str, str], Params], Awaitable[JSON | list[JSON]]]
+Answer = tuple[int, JSON, dict[str, str]]
+DEFAULT_PAGE = 10
+MAX_PAGE = 100
+_ID = r"[A-Za-z0-9_]+"
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    name: str
+    method: str
+    pattern: re.Pattern[str]
+    handler: Handler
+
+
+def _route(name: str, method: str, path: str, handler: Handler) -> Route:
+    pattern = re.sub(r"\{(\w+)\}", lambda m: f"(?P<{m[1]}>{_ID})", path)
+    return Route(name, method, re.compile(pattern), handler)
+
+
+ROUTES: tuple[Route, ...] = (
+    _route("create an account", "POST", "/v1/accounts", lambda e, _, p: e.create_account(p)),
+    _route(
+        "retrieve an account",
+        "GET",
+        "/v1/accounts/{account}",
+        lambda e, g, _: e.retrieve_account(g["account"]),
+    ),
+    _route(
+        "update an account",
+        "POST",
+        "/v1/accounts/{account}",
+        lambda e, g, p: e.update_account(g["account"], p),
+    ),
+    _route(
+        "create an account link",
+        "POST",
+        "/v1/account_links",
+        lambda e, _, p: e.create_account_link(p),
+    ),
+    _route(
+        "create a payment intent",
+        "POST",
+        "/v1/payment_intents",
+        lambda e, _, p: e.create_payment_intent(p),
+    ),
+    _route(
+        "retrieve a payment intent",
+        "GET",
+        "/v1/payment_intents/{intent}",
+        lambda e, g, p: e.retrieve_payment_intent(g["intent"], p),
+    ),
+    _route(
+        "cancel a payment intent",
+        "POST",
+        "/v1/payment_intents/{intent}/cancel",
+        lambda e, g, _: e.cancel_payment_intent(g["intent"]),
+    ),
+    _route("create a refund", "POST", "/v1/refunds", lambda e, _, p: e.create_refund(p)),
+    _route(
+        "retrieve a refund",
+        "GET",
+        "/v1/refunds/{refund}",
+        lambda e, g, _: e.retrieve_refund(g["refund"]),
+    ),
+    _route("list customers", "GET", "/v1/customers", lambda e, _, p: e.list_customers(p)),
+    _route("create a customer", "POST", "/v1/customers", lambda e, _, p: e.create_customer(p)),
+    _route(
+        "list a customer's payment methods",
+        "GET",
+        "/v1/customers/{customer}/payment_methods",
+        lambda e, g, p: e.list_payment_methods(g["customer"], p),
+    ),
+    _route(
+        "detach a payment method",
+        "POST",
+        "/v1/payment_methods/{method}/detach",
+        lambda e, g, _: e.detach_payment_method(g["method"]),
+    ),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Stored:
+    request: tuple[str, str, tuple[tuple[str, str], ...]]
+    status: int
+    body: JSON
+
+
+class StripeApi:
+    """The emulator behind Stripe's HTTP API, for the holders of ``secret_keys``."""
+
+    def __init__(self, emulator: StripeEmulator, *, secret_keys: Sequence[str]) -> None:
+        self.emulator = emulator
+        self._secret_keys = tuple(secret_keys)
+        self._stored: dict[tuple[str, str], _Stored] = {}
+        self._request_ids = itertools.count(1)
+
+    async def answer(
+        self, method: str, path: str, encoded: str, headers: Mapping[str, str]
+    ) -> Answer:
+        """Stripe's answer to a request; ``encoded`` is its form body (or, for a GET, its
+        query string)."""
+        method = method.upper()
+        headers = {name.lower(): value for name, value in headers.items()}
+        answer_headers = {"request-id": f"req_{next(self._request_ids):014d}"}
+        try:
+            key = self._authorized(headers)
+            pairs = tuple(parse_qsl(encoded, keep_blank_values=True))
+            route, groups = _routed(method, path)
+            idempotency_key = headers.get("idempotency-key") if method == "POST" else None
+            request = (method, path, tuple(sorted(pairs)))
+            stored = None if idempotency_key is None else self._stored.get((key, idempotency_key))
+            if stored is not None:
+                if stored.request != request:
+                    raise EmulatorError(
+                        f"Keys for idempotent requests can only be used with the same "
+                        f"parameters they were first used with. Try using a key other than "
+                        f"'{idempotency_key}' if you meant to execute a different request.",
+                        type="idempotency_error",
+                    )
+                answer_headers["idempotent-replayed"] = "true"
+                return stored.status, stored.body, answer_headers
+            await self._check_account(headers)
+            params = Params(decode(pairs))
+            answered = await route.handler(self.emulator, groups, params)
+            body = _page(path, answered, params) if isinstance(answered, list) else answered
+            if idempotency_key is not None:
+                self._stored[(key, idempotency_key)] = _Stored(request, 200, body)
+            return 200, body, answer_headers
+        except EmulatorError as refused:
+            return refused.status, refused.to_stripe(), answer_headers
+
+    def _authorized(self, headers: Mapping[str, str]) -> str:
+        scheme, _, key = headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not any(
+            hmac.compare_digest(key.encode(), known.encode()) for known in self._secret_keys
+        ):
+            raise EmulatorError("Invalid API Key provided.", status=401, code="api_key_invalid")
+        return key
+
+    async def _check_account(self, headers: Mapping[str, str]) -> None:
+        account = headers.get("stripe-account")
+        if account is not None:
+            await self.emulator.retrieve_account(account)  # refuses one the platform lacks
+
+
+def _routed(method: str, path: str) -> tuple[Route, dict[str, str]]:
+    allowed = False
+    for route in ROUTES:
+        found = route.pattern.fullmatch(path)
+        if found is not None:
+            if route.method == method:
+                return route, found.groupdict()
+            allowed = True
+    if allowed:
+        raise EmulatorError(f"Unrecognized request URL ({method}: {path}).", status=405)
+    raise EmulatorError(f"Unrecognized request URL ({method}: {path}).", status=404)
+
+
+def _page(url: str, data: list[JSON], params: Params) -> JSON:
+    """A page of a list (newest first), as Stripe pages it: ``limit`` objects (10 unless
+    asked, at most 100) after the one named by ``starting_after``."""
+    limit = params.optional_integer("limit") or DEFAULT_PAGE
+    if not 1 <= limit <= MAX_PAGE:
+        raise EmulatorError(
+            f"This value must be between 1 and {MAX_PAGE} (it currently is {limit}).",
+            param="limit",
+        )
+    after = params.optional_text("starting_after")
+    start = 0
+    if after is not None:
+        ids = [item.get("id") for item in data]
+        if after not in ids:
+            raise EmulatorError(f"No such object: '{after}'", status=404, param="starting_after")
+        start = ids.index(after) + 1
+    page = data[start : start + limit]
+    return {"object": "list", "data": page, "has_more": start + limit < len(data), "url": url}
