@@ -33,7 +33,7 @@ async def test_an_unfinished_onboarding_reads_as_pending(system: System) -> None
 
 async def test_the_gateway_is_asked_even_when_its_webhook_has_not_arrived(held: System) -> None:
     store_id, account_id, token = await begin_onboarding(held)
-    await held.gateway.complete_onboarding(account_id)
+    await held.stripe.complete_onboarding(account_id)
     assert (await held.use_cases.get_store(store_id)).account_status is AccountStatus.PENDING
 
     store = (await held.use_cases.check_onboarding(store_id, token)).store
@@ -47,14 +47,14 @@ async def test_the_gateway_is_asked_even_when_its_webhook_has_not_arrived(held: 
 
 async def test_the_late_webhook_changes_nothing_after_the_check(held: System) -> None:
     store_id, account_id, token = await begin_onboarding(held)
-    await held.gateway.complete_onboarding(account_id)
+    await held.stripe.complete_onboarding(account_id)
     await held.use_cases.check_onboarding(store_id, token)
 
     await held.release_all()
 
     stored = await held.use_cases.get_store(store_id)
     assert stored.account_status is AccountStatus.ACTIVE
-    assert held.gateway.failed_deliveries == []
+    assert held.stripe.failed_deliveries == []
 
 
 async def test_an_expired_token_is_refused(system: System) -> None:

@@ -131,7 +131,7 @@ async def test_a_bad_signature_is_refused_and_nothing_is_stored(held: System) ->
 async def test_a_connect_event_is_checked_with_the_connect_secret(held: System) -> None:
     store = (await held.open_store()).store
     setup = await held.use_cases.set_up_payments(PaymentSetup(store.id))
-    await held.gateway.complete_onboarding(setup.account_id)
+    await held.stripe.complete_onboarding(setup.account_id)
     delivery = held.held_delivery("account.updated", -1)
     assert delivery.connect is True
     before = held.stored()
@@ -296,7 +296,7 @@ async def test_a_late_failure_after_a_success_is_ignored(held: System) -> None:
 async def test_account_updates_bring_the_store_to_accept_payments(held: System) -> None:
     store = (await held.open_store()).store
     setup = await held.use_cases.set_up_payments(PaymentSetup(store.id))
-    await held.gateway.complete_onboarding(setup.account_id)
+    await held.stripe.complete_onboarding(setup.account_id)
 
     assert await held.deliver(held.held_delivery("account.updated", -1)) is EventOutcome.APPLIED
 
@@ -321,7 +321,7 @@ async def test_an_older_account_update_does_not_undo_a_newer_one(held: System) -
         account=setup.account_id,
     )
     later(held, minutes=1)
-    await held.gateway.complete_onboarding(setup.account_id)
+    await held.stripe.complete_onboarding(setup.account_id)
     await held.release_all()
 
     payload, signature = held.signed(older, connect=True)

@@ -83,7 +83,7 @@ async def test_a_card_whose_webhook_was_lost_is_found_at_the_gateway(held: Syste
 
     assert method.id == attached_ids(held)[0]
     assert list(held.memory.database.payment_methods.rows) == [method.id]
-    assert held.gateway.failed_deliveries == []
+    assert held.stripe.failed_deliveries == []
 
 
 async def test_a_card_detached_at_the_gateway_drops_off_the_list(held: System) -> None:
@@ -96,7 +96,7 @@ async def test_a_card_detached_at_the_gateway_drops_off_the_list(held: System) -
     assert await held.use_cases.list_payment_methods(store.id, SHOPPER) == []
     assert held.memory.database.payment_methods.rows == {}
     await held.release_all()
-    assert held.gateway.failed_deliveries == []
+    assert held.stripe.failed_deliveries == []
 
 
 async def test_one_card_is_made_the_default(system: System, store: Store) -> None:

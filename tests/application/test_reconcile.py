@@ -82,11 +82,11 @@ async def test_the_late_webhook_changes_nothing_after_healing(held: System) -> N
     await held.use_cases.reconcile()
     healed = held.stored()["ledger"]
 
-    await held.gateway.release(duplicate=True)
+    await held.stripe.release(duplicate=True)
 
     assert held.stored()["ledger"] == healed
     assert (await current(held, made.payment)).status is PaymentStatus.SUCCEEDED
-    assert held.gateway.failed_deliveries == []
+    assert held.stripe.failed_deliveries == []
 
 
 async def test_a_payment_still_waiting_for_the_shopper_is_checked_and_left(
@@ -116,7 +116,7 @@ async def test_a_lost_decline_and_a_lost_three_d_secure_step_are_healed(held: Sy
     assert (failed.status, failed.failure_reason) == (PaymentStatus.FAILED, "card_declined")
     assert (await current(held, authenticating.payment)).status is PaymentStatus.REQUIRES_ACTION
 
-    await held.gateway.authenticate(
+    await held.stripe.authenticate(
         authenticating.intent.id, authenticating.intent.client_secret, True
     )
     later(held, minutes=16)
@@ -186,7 +186,7 @@ async def test_an_event_that_keeps_failing_is_retried_until_the_cap(held: System
 async def test_a_connect_event_is_retried_as_a_connect_event(held: System) -> None:
     store = (await held.open_store()).store
     setup = await held.use_cases.set_up_payments(PaymentSetup(store.id))
-    await held.gateway.complete_onboarding(setup.account_id)
+    await held.stripe.complete_onboarding(setup.account_id)
     delivery = held.held_delivery("account.updated", -1)
     held.uows.fail_next_commits(1)
     with pytest.raises(DatabaseDown):
@@ -259,10 +259,10 @@ async def test_a_refund_whose_failure_report_was_lost_is_settled(held: System) -
     store = await held.onboarded_store()
     paid = await held.paid_payment(store, "A-1", 1999)
     await held.release_all()
-    held.gateway.fail_next_refund()
+    held.stripe.fail_next_refund()
     made = await held.use_cases.refund_payment(RefundOrder(store.id, paid.id, amount=1000))
     assert made.refund.status is RefundStatus.PENDING
-    await held.gateway.settle_refunds()
+    await held.stripe.settle_refunds()
     later(held, minutes=14)
     too_early = await held.use_cases.reconcile()
     later(held, minutes=2)
@@ -279,14 +279,14 @@ async def test_a_refund_whose_failure_report_was_lost_is_settled(held: System) -
     assert (await held.use_cases.reconcile()).refunds_checked == 0
     await held.release_all()
     assert (await current(held, paid)).refunds[0].status is RefundStatus.FAILED
-    assert held.gateway.failed_deliveries == []
+    assert held.stripe.failed_deliveries == []
 
 
 async def test_a_refund_still_pending_at_the_gateway_stays_pending(held: System) -> None:
     store = await held.onboarded_store()
     paid = await held.paid_payment(store, "A-1", 1999)
     await held.release_all()
-    held.gateway.fail_next_refund()
+    held.stripe.fail_next_refund()
     await held.use_cases.refund_payment(RefundOrder(store.id, paid.id, amount=1000))
     later(held, minutes=16)
 

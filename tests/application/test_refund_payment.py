@@ -360,7 +360,7 @@ async def test_a_refund_the_gateway_refuses_gives_its_amount_back(held: System) 
     final = await held.use_cases.get_payment(store.id, payment.id)
     assert final.amount_refunded == eur(1500)
     assert final.status is PaymentStatus.PARTIALLY_REFUNDED
-    assert held.gateway.failed_deliveries == []
+    assert held.stripe.failed_deliveries == []
 
 
 async def test_a_refund_while_a_dispute_is_not_yet_known_is_refused_by_the_gateway(
@@ -370,7 +370,7 @@ async def test_a_refund_while_a_dispute_is_not_yet_known_is_refused_by_the_gatew
     payment = await held.paid_payment(store, "A-1", 1999)
     assert payment.payment_intent_id is not None
     await held.release_all()
-    await held.gateway.open_dispute(payment.payment_intent_id)
+    await held.stripe.open_dispute(payment.payment_intent_id)
 
     with pytest.raises(GatewayError):
         await refund(held, payment)
@@ -553,7 +553,7 @@ async def test_reconciliation_learns_of_a_refund_whose_answer_was_lost(held: Sys
     store = await held.onboarded_store()
     payment = await held.paid_payment(store, "A-1", 1999)
     await held.release_all()
-    held.gateway.unreachable_for_refunds(answer_lost=True)
+    held.network.unreachable_for_refunds(answer_lost=True)
     with pytest.raises(GatewayUnavailable):
         await refund(held, payment, amount=500)
     later(held, minutes=20)

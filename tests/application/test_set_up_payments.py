@@ -97,7 +97,7 @@ async def test_concurrent_set_ups_create_one_account(networked: System) -> None:
     assert stored.account is not None
     assert stored.account.account_id == results[0].account_id
     with pytest.raises(DomainError):
-        networked.gateway.retrieve_object("acct_000000000000000000000002")
+        networked.stripe.retrieve_object("acct_000000000000000000000002")
 
 
 async def test_concurrent_set_ups_whose_recordings_overlap_create_one_account(
