@@ -24,6 +24,8 @@ Answer = tuple[int, JSON, dict[str, str]]
 DEFAULT_PAGE = 10
 MAX_PAGE = 100
 _ID = r"[A-Za-z0-9_]+"
+CONNECTED_ACCOUNT = "Stripe-Account"
+"""Where a handler finds the ``Stripe-Account`` header among a request's path groups."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +100,86 @@ ROUTES: tuple[Route, ...] = (
         "/v1/payment_methods/{method}/detach",
         lambda e, g, _: e.detach_payment_method(g["method"]),
     ),
+    _route(
+        "retrieve a balance",
+        "GET",
+        "/v1/balance",
+        lambda e, g, _: e.retrieve_balance(g.get(CONNECTED_ACCOUNT)),
+    ),
+    _route(
+        "list balance transactions",
+        "GET",
+        "/v1/balance_transactions",
+        lambda e, g, p: e.list_balance_transactions(g.get(CONNECTED_ACCOUNT), p),
+    ),
+    _route(
+        "retrieve a balance transaction",
+        "GET",
+        "/v1/balance_transactions/{transaction}",
+        lambda e, g, _: e.retrieve_balance_transaction(g["transaction"]),
+    ),
+    _route(
+        "retrieve a charge",
+        "GET",
+        "/v1/charges/{charge}",
+        lambda e, g, p: e.retrieve_charge(g["charge"], p),
+    ),
+    _route(
+        "list application fees",
+        "GET",
+        "/v1/application_fees",
+        lambda e, _, p: e.list_application_fees(p),
+    ),
+    _route(
+        "retrieve an application fee",
+        "GET",
+        "/v1/application_fees/{fee}",
+        lambda e, g, _: e.retrieve_application_fee(g["fee"]),
+    ),
+    _route(
+        "refund an application fee",
+        "POST",
+        "/v1/application_fees/{fee}/refunds",
+        lambda e, g, p: e.refund_application_fee(g["fee"], p),
+    ),
+    _route(
+        "list an application fee's refunds",
+        "GET",
+        "/v1/application_fees/{fee}/refunds",
+        lambda e, g, _: e.list_application_fee_refunds(g["fee"]),
+    ),
+    _route("create a transfer", "POST", "/v1/transfers", lambda e, _, p: e.create_transfer(p)),
+    _route("list transfers", "GET", "/v1/transfers", lambda e, _, p: e.list_transfers(p)),
+    _route(
+        "retrieve a transfer",
+        "GET",
+        "/v1/transfers/{transfer}",
+        lambda e, g, _: e.retrieve_transfer(g["transfer"]),
+    ),
+    _route(
+        "reverse a transfer",
+        "POST",
+        "/v1/transfers/{transfer}/reversals",
+        lambda e, g, p: e.reverse_transfer(g["transfer"], p),
+    ),
+    _route(
+        "list a transfer's reversals",
+        "GET",
+        "/v1/transfers/{transfer}/reversals",
+        lambda e, g, _: e.list_transfer_reversals(g["transfer"]),
+    ),
+    _route(
+        "retrieve a dispute",
+        "GET",
+        "/v1/disputes/{dispute}",
+        lambda e, g, _: e.retrieve_dispute(g["dispute"]),
+    ),
+    _route(
+        "list payouts",
+        "GET",
+        "/v1/payouts",
+        lambda e, g, p: e.list_payouts(g.get(CONNECTED_ACCOUNT), p),
+    ),
 )
 
 
@@ -144,6 +226,8 @@ class StripeApi:
                 return stored.status, stored.body, answer_headers
             await self._check_account(headers)
             params = Params(decode(pairs))
+            if "stripe-account" in headers:
+                groups[CONNECTED_ACCOUNT] = headers["stripe-account"]
             answered = await route.handler(self.emulator, groups, params)
             body = _page(path, answered, params) if isinstance(answered, list) else answered
             if idempotency_key is not None:

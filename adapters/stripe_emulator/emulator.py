@@ -22,6 +22,7 @@ from typing import Any
 import stripe
 
 from adapters.stripe_emulator import cards
+from adapters.stripe_emulator.books import ApplicationFee, Books, Transfer
 from adapters.stripe_emulator.cards import Card, Decline, Outcome
 from adapters.stripe_emulator.delivery import (
     Delivery,
@@ -105,6 +106,7 @@ class StripeEmulator:
         self._method_cards: dict[str, Card] = {}  # the test card behind each payment method
         self._payouts: dict[str, PayoutRecord] = {}
         self._next_refund_failure: str | None = None
+        self.books = Books(self._ids, self._now)
 
     # -- the API: connected accounts --------------------------------------------------------
 
@@ -279,6 +281,12 @@ class StripeEmulator:
         )
         self._refunds[refund.id] = refund
         charge.amount_refunded += amount.minor_units
+        refund.balance_transaction = self.books.refunded(refund.id, amount)
+        if refund.reverse_transfer and charge.transfer is not None:
+            reversal = self.books.reverse(charge.transfer, amount, source_refund=refund.id)
+            refund.transfer_reversal = reversal.id
+        if fee_refund.is_positive and charge.application_fee_object is not None:
+            self.books.refund_fee(charge.application_fee_object, fee_refund)
         await self._emit("refund.created", refund.to_stripe())
         await self._emit("charge.refunded", charge.to_stripe())
         return refund.to_stripe()
@@ -334,6 +342,141 @@ class StripeEmulator:
         )
         return method.to_stripe()
 
+    # -- the API: the money Stripe moved --------------------------------------------------
+
+    async def retrieve_balance(self, account_id: str | None) -> JSON:
+        """The platform's balance, or with ``Stripe-Account`` a connected account's."""
+        if account_id is not None:
+            self._account(account_id)
+        return self.books.balance(account_id, self._now())
+
+    async def list_balance_transactions(self, account_id: str | None, params: Params) -> list[JSON]:
+        if account_id is not None:
+            self._account(account_id)
+        kind, source = params.optional_text("type"), params.optional_text("source")
+        return [
+            txn.to_stripe(self._now())
+            for txn in self.books.of_account(account_id)
+            if kind in (None, txn.type) and source in (None, txn.source)
+        ]
+
+    async def retrieve_balance_transaction(self, transaction_id: str) -> JSON:
+        if transaction_id not in self.books.transactions:
+            raise no_such("balance transaction", transaction_id)
+        return self._transaction(transaction_id)
+
+    async def retrieve_charge(self, charge_id: str, params: Params) -> JSON:
+        charge = self._charges.get(charge_id)
+        if charge is None:
+            raise no_such("charge", charge_id)
+        shown = charge.to_stripe()
+        if "balance_transaction" in params.texts("expand") and charge.balance_transaction:
+            shown["balance_transaction"] = self._transaction(charge.balance_transaction)
+        return shown
+
+    async def list_application_fees(self, params: Params) -> list[JSON]:
+        charge = params.optional_text("charge")
+        return [
+            fee.to_stripe()
+            for fee in reversed(self.books.fees.values())
+            if charge in (None, fee.charge)
+        ]
+
+    async def retrieve_application_fee(self, fee_id: str) -> JSON:
+        return self._application_fee(fee_id).to_stripe()
+
+    async def refund_application_fee(self, fee_id: str, params: Params) -> JSON:
+        """Give back part (``amount``) or the rest of an application fee."""
+        fee = self._application_fee(fee_id)
+        left = fee.amount - fee.amount_refunded
+        requested = params.optional_integer("amount")
+        amount = left if requested is None else Money(requested, left.currency)
+        if not amount.is_positive or amount > left:
+            raise EmulatorError(
+                f"Refund amount ({amount}) must be positive and at most what is left of the "
+                f"application fee ({left}).",
+                param="amount",
+            )
+        refund = self.books.refund_fee(fee.id, amount)
+        refund.metadata = params.metadata()
+        return refund.to_stripe()
+
+    async def list_application_fee_refunds(self, fee_id: str) -> list[JSON]:
+        return [r.to_stripe() for r in reversed(self._application_fee(fee_id).refunds)]
+
+    async def create_transfer(self, params: Params) -> JSON:
+        """Separate charges and transfers: the platform sends part of its balance to an
+        account (from a charge's funds with ``source_transaction``)."""
+        currency = params.text("currency")
+        amount = Money.of(params.integer("amount"), currency)
+        if not amount.is_positive:
+            raise EmulatorError("A transfer must be positive.", param="amount")
+        destination = self._account(params.text("destination"))
+        source = params.optional_text("source_transaction")
+        if source is not None:
+            charge = self._charges.get(source)
+            if charge is None or charge.status != "succeeded":
+                raise no_such("charge", source, "source_transaction")
+            if charge.amount.currency != amount.currency:
+                raise EmulatorError(
+                    f"A transfer from {charge.id} must be in "
+                    f"{charge.amount.currency.code.lower()}.",
+                    param="currency",
+                )
+        transfer = self.books.transfer(
+            amount,
+            destination.id,
+            source_transaction=source,
+            transfer_group=params.optional_text("transfer_group"),
+            metadata=params.metadata(),
+        )
+        return transfer.to_stripe()
+
+    async def list_transfers(self, params: Params) -> list[JSON]:
+        destination = params.optional_text("destination")
+        group = params.optional_text("transfer_group")
+        return [
+            transfer.to_stripe()
+            for transfer in reversed(self.books.transfers.values())
+            if destination in (None, transfer.destination)
+            and group in (None, transfer.transfer_group)
+        ]
+
+    async def retrieve_transfer(self, transfer_id: str) -> JSON:
+        return self._transfer(transfer_id).to_stripe()
+
+    async def reverse_transfer(self, transfer_id: str, params: Params) -> JSON:
+        """Take part (``amount``) or the rest of a transfer back from its account."""
+        transfer = self._transfer(transfer_id)
+        left = transfer.amount - transfer.amount_reversed
+        requested = params.optional_integer("amount")
+        amount = left if requested is None else Money(requested, left.currency)
+        if not amount.is_positive or amount > left:
+            raise EmulatorError(
+                f"Reversal amount ({amount}) must be positive and at most what is left of the "
+                f"transfer ({left}).",
+                param="amount",
+            )
+        reversal = self.books.reverse(transfer.id, amount, metadata=params.metadata())
+        return reversal.to_stripe()
+
+    async def list_transfer_reversals(self, transfer_id: str) -> list[JSON]:
+        return [r.to_stripe() for r in reversed(self._transfer(transfer_id).reversals)]
+
+    async def retrieve_dispute(self, dispute_id: str) -> JSON:
+        return self._dispute(dispute_id).to_stripe()
+
+    async def list_payouts(self, account_id: str | None, params: Params) -> list[JSON]:
+        if account_id is None:
+            raise EmulatorError("The platform's own payouts are not emulated; send Stripe-Account.")
+        self._account(account_id)
+        status = params.optional_text("status")
+        return [
+            payout.to_stripe()
+            for payout in reversed(self._payouts.values())
+            if payout.account == account_id and status in (None, payout.status)
+        ]
+
     # -- the API: any object by its id ------------------------------------------------------
 
     def retrieve_object(self, object_id: str) -> JSON:
@@ -353,6 +496,19 @@ class StripeEmulator:
             if record is not None:
                 document: JSON = record.to_stripe()
                 return document
+        if object_id in self.books.transactions:
+            return self._transaction(object_id)
+        money: Iterable[dict[str, Any]] = (
+            self.books.fees,
+            self.books.fee_refunds,
+            self.books.transfers,
+            self.books.reversals,
+        )
+        for store in money:
+            record = store.get(object_id)
+            if record is not None:
+                found: JSON = record.to_stripe()
+                return found
         raise no_such("object", object_id)
 
     # -- delivering events ------------------------------------------------------------------
@@ -546,6 +702,8 @@ class StripeEmulator:
         charge.disputed = True
         await self._emit("charge.dispute.created", dispute.to_stripe())
         if not inquiry:
+            withdrawn = self.books.dispute_withdrawn(dispute.id, dispute.amount)
+            dispute.balance_transactions.append(self._transaction(withdrawn))
             await self._emit("charge.dispute.funds_withdrawn", dispute.to_stripe())
         return dispute.id
 
@@ -568,6 +726,9 @@ class StripeEmulator:
         if inquiry and not won:
             raise EmulatorError(f"Dispute {dispute.id} is an inquiry: it closes without a loss")
         dispute.status = ("warning_closed" if inquiry else "won") if won else "lost"
+        if won and not inquiry:
+            reinstated = self.books.dispute_reinstated(dispute.id, dispute.amount)
+            dispute.balance_transactions.append(self._transaction(reinstated))
         await self._emit("charge.dispute.closed", dispute.to_stripe())
         if won and not inquiry:
             await self._emit("charge.dispute.funds_reinstated", dispute.to_stripe())
@@ -624,13 +785,21 @@ class StripeEmulator:
             arrival=now + timedelta(days=2),
         )
         self._payouts[payout.id] = payout
+        payout.balance_transaction = self.books.paid_out(account.id, payout.id, payout.amount)
         await self._emit("payout.created", payout.to_stripe(), account=account.id)
         payout.status = "paid" if failure_code is None else "failed"
         payout.failure_code = failure_code
+        if failure_code is not None:
+            payout.failure_balance_transaction = self.books.payout_failed(
+                account.id, payout.id, payout.amount
+            )
         await self._emit(f"payout.{payout.status}", payout.to_stripe(), account=account.id)
         return payout.id
 
     # -- inside -----------------------------------------------------------------------------
+
+    def _transaction(self, transaction_id: str) -> JSON:
+        return self.books.transactions[transaction_id].to_stripe(self._now())
 
     def _now(self) -> datetime:
         now = self._clock()
@@ -703,6 +872,18 @@ class StripeEmulator:
             )
         return intent
 
+    def _application_fee(self, fee_id: str) -> ApplicationFee:
+        fee = self.books.fees.get(fee_id)
+        if fee is None:
+            raise no_such("application fee", fee_id)
+        return fee
+
+    def _transfer(self, transfer_id: str) -> Transfer:
+        transfer = self.books.transfers.get(transfer_id)
+        if transfer is None:
+            raise no_such("transfer", transfer_id)
+        return transfer
+
     def _dispute(self, dispute_id: str) -> DisputeRecord:
         dispute = self._disputes.get(dispute_id)
         if dispute is None:
@@ -772,6 +953,12 @@ class StripeEmulator:
     async def _succeed(self, intent: IntentRecord, method: PaymentMethodRecord, card: Card) -> None:
         charge = self._new_charge(intent, method, "succeeded")
         charge.refunds_fail = card.refunds_fail
+        moved = self.books.charge_succeeded(
+            charge.id, intent.amount, intent.application_fee, intent.destination
+        )
+        charge.balance_transaction = moved.balance_transaction
+        charge.application_fee_object = moved.application_fee
+        charge.transfer = moved.transfer
         intent.status = "succeeded"
         intent.last_payment_error = None
         if intent.save_payment_method and intent.customer is not None:
@@ -787,6 +974,7 @@ class StripeEmulator:
         refund.status = "failed"
         refund.failure_reason = reason
         self._charges[refund.charge].amount_refunded -= refund.amount.minor_units
+        refund.failure_balance_transaction = self.books.refund_failed(refund.id, refund.amount)
         await self._emit("refund.updated", refund.to_stripe(), previous={"status": before})
         await self._emit("refund.failed", refund.to_stripe())
 

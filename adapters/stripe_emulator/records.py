@@ -206,6 +206,9 @@ class ChargeRecord:
     refunds_fail: bool = False
     amount_refunded: int = 0
     disputed: bool = False
+    balance_transaction: str | None = None
+    application_fee_object: str | None = None
+    transfer: str | None = None
 
     @property
     def refundable(self) -> int:
@@ -219,7 +222,9 @@ class ChargeRecord:
             "amount": self.amount.minor_units,
             "amount_captured": self.amount.minor_units if succeeded else 0,
             "amount_refunded": self.amount_refunded,
+            "application_fee": self.application_fee_object,
             "application_fee_amount": self.application_fee.minor_units,
+            "balance_transaction": self.balance_transaction,
             "captured": succeeded,
             "created": unix(self.created),
             "currency": _currency(self.amount),
@@ -240,6 +245,7 @@ class ChargeRecord:
             "payment_method_details": {"type": "card", "card": self.card.to_stripe()},
             "refunded": succeeded and self.amount_refunded == self.amount.minor_units,
             "status": self.status,
+            "transfer": self.transfer,
             "transfer_data": {"destination": self.destination},
         }
 
@@ -258,6 +264,9 @@ class RefundRecord:
     metadata: dict[str, str]
     failure_reason: str | None = None
     fails_with: str | None = None
+    balance_transaction: str | None = None
+    failure_balance_transaction: str | None = None
+    transfer_reversal: str | None = None
 
     @property
     def holds_amount(self) -> bool:
@@ -268,14 +277,17 @@ class RefundRecord:
             "id": self.id,
             "object": "refund",
             "amount": self.amount.minor_units,
+            "balance_transaction": self.balance_transaction,
             "charge": self.charge,
             "created": unix(self.created),
             "currency": _currency(self.amount),
+            "failure_balance_transaction": self.failure_balance_transaction,
             "failure_reason": self.failure_reason,
             "metadata": dict(self.metadata),
             "payment_intent": self.payment_intent,
             "reason": self.reason,
             "status": self.status,
+            "transfer_reversal": self.transfer_reversal,
         }
 
 
@@ -288,12 +300,14 @@ class DisputeRecord:
     reason: str
     status: str
     created: datetime
+    balance_transactions: list[JSON] = field(default_factory=list)
 
     def to_stripe(self) -> JSON:
         return {
             "id": self.id,
             "object": "dispute",
             "amount": self.amount.minor_units,
+            "balance_transactions": [dict(txn) for txn in self.balance_transactions],
             "charge": self.charge,
             "created": unix(self.created),
             "currency": _currency(self.amount),
@@ -354,6 +368,8 @@ class PayoutRecord:
     created: datetime
     arrival: datetime
     failure_code: str | None = None
+    balance_transaction: str | None = None
+    failure_balance_transaction: str | None = None
 
     def to_stripe(self) -> JSON:
         return {
@@ -361,6 +377,8 @@ class PayoutRecord:
             "object": "payout",
             "amount": self.amount.minor_units,
             "arrival_date": unix(self.arrival),
+            "balance_transaction": self.balance_transaction,
+            "failure_balance_transaction": self.failure_balance_transaction,
             "created": unix(self.created),
             "currency": _currency(self.amount),
             "destination": None,
