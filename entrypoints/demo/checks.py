@@ -251,15 +251,15 @@ def _check_ledger(c: _Checks, purchase: Purchase, facts: Facts) -> None:
 
 
 def _check_gateway(c: _Checks, purchase: Purchase, facts: Facts, gateway: StripeEmulator) -> None:
+    """storepay's books against the money Stripe moved: the charge and refunds in the platform's
+    balance transactions, the application fee and its refunds, the transfer to the store and
+    its reversals, the disputed amount Stripe withdrew."""
     payment = facts.payments[purchase.reference]
+    entries = [e for e in facts.ledger[purchase.store.id] if e.payment_id == payment.id]
     want = expect(purchase)
-    name, group = purchase.reference, "gateway"
+    name, group = purchase.reference, "storepay's books vs Stripe's money"
     intent = gateway.retrieve_object(purchase.intent_id)
     c.same(group, f"{name}: intent status", "succeeded", intent["status"])
-    c.same(group, f"{name}: amount", want.total.minor_units, intent["amount"])
-    c.same(
-        group, f"{name}: application fee", want.fee.minor_units, intent["application_fee_amount"]
-    )
     c.same(
         group,
         f"{name}: paid to the store's account",
@@ -267,20 +267,50 @@ def _check_gateway(c: _Checks, purchase: Purchase, facts: Facts, gateway: Stripe
         intent["transfer_data"]["destination"],
     )
     charge = gateway.retrieve_object(str(intent["latest_charge"]))
-    c.same(group, f"{name}: amount refunded", want.refunded.minor_units, charge["amount_refunded"])
-    fee_refunded = sum(
-        gateway.refund_record(refund.gateway_refund_id).application_fee_refund.minor_units
-        for refund in payment.refunds
-        if refund.gateway_refund_id is not None
+    charged = gateway.retrieve_object(str(charge["balance_transaction"]))
+    c.same(group, f"{name}: charge", _sum(entries, EntryKind.CHARGE), charged["amount"])
+    fee = gateway.retrieve_object(str(charge["application_fee"]))
+    c.same(group, f"{name}: application fee", _sum(entries, EntryKind.PLATFORM_FEE), fee["amount"])
+    refunds = [gateway.retrieve_object(r.gateway_refund_id or "") for r in payment.refunds]
+    paid_back = sum(
+        -gateway.retrieve_object(str(refund["balance_transaction"]))["amount"]
+        - (
+            gateway.retrieve_object(str(refund["failure_balance_transaction"]))["amount"]
+            if refund["failure_balance_transaction"]
+            else 0
+        )
+        for refund in refunds
     )
     c.same(
         group,
-        f"{name}: application fee refunded",
-        payment.platform_fee_refunded.minor_units,
-        fee_refunded,
+        f"{name}: refunds",
+        _net(entries, EntryKind.REFUND, EntryKind.REFUND_REVERSAL),
+        paid_back,
     )
-    disputed = sum(int(gateway.retrieve_object(d.id)["amount"]) for d in payment.disputes)
-    c.same(group, f"{name}: amount disputed", want.disputed.minor_units, disputed)
+    c.same(
+        group,
+        f"{name}: application fee refunded for refunds",
+        payment.platform_fee_refunded.minor_units,
+        fee["amount_refunded"],
+    )
+    transfer = gateway.retrieve_object(str(charge["transfer"]))
+    c.same(
+        group,
+        f"{name}: kept by the store's account (transferred less reversed)",
+        want.total.minor_units - paid_back,
+        transfer["amount"] - transfer["amount_reversed"],
+    )
+    withdrawn = sum(
+        -txn["amount"]
+        for dispute in payment.disputes
+        for txn in gateway.retrieve_object(dispute.id)["balance_transactions"]
+    )
+    c.same(
+        group,
+        f"{name}: disputed amount withdrawn",
+        _net(entries, EntryKind.DISPUTE, EntryKind.DISPUTE_REVERSAL),
+        withdrawn,
+    )
 
 
 def _check_balances(c: _Checks, story: Story, facts: Facts) -> None:
