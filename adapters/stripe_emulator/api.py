@@ -197,6 +197,7 @@ class StripeApi:
         self.emulator = emulator
         self._secret_keys = tuple(secret_keys)
         self._stored: dict[tuple[str, str], _Stored] = {}
+        self._in_progress: set[tuple[str, str] | None] = set()
         self._request_ids = itertools.count(1)
 
     async def answer(
@@ -224,17 +225,37 @@ class StripeApi:
                     )
                 answer_headers["idempotent-replayed"] = "true"
                 return stored.status, stored.body, answer_headers
-            await self._check_account(headers)
-            params = Params(decode(pairs))
-            if "stripe-account" in headers:
-                groups[CONNECTED_ACCOUNT] = headers["stripe-account"]
-            answered = await route.handler(self.emulator, groups, params)
+            claim = None if idempotency_key is None else self._claimed(key, idempotency_key)
+            try:
+                await self._check_account(headers)
+                params = Params(decode(pairs))
+                if "stripe-account" in headers:
+                    groups[CONNECTED_ACCOUNT] = headers["stripe-account"]
+                answered = await route.handler(self.emulator, groups, params)
+            finally:
+                self._in_progress.discard(claim)
             body = _page(path, answered, params) if isinstance(answered, list) else answered
             if idempotency_key is not None:
                 self._stored[(key, idempotency_key)] = _Stored(request, 200, body)
             return 200, body, answer_headers
         except EmulatorError as refused:
             return refused.status, refused.to_stripe(), answer_headers
+
+    def _claimed(self, key: str, idempotency_key: str) -> tuple[str, str]:
+        """The key held while its first request runs: Stripe answers another request with it
+        409 meanwhile, saving nothing, and stripe-python retries a 409."""
+        claim = (key, idempotency_key)
+        if claim in self._in_progress:
+            raise EmulatorError(
+                f"There is currently another in-progress request using this Idempotent Key "
+                f"(that probably means you submitted twice, and the other request is still "
+                f"going through): {idempotency_key}. Please try again later.",
+                status=409,
+                type="idempotency_error",
+                code="idempotency_key_in_use",
+            )
+        self._in_progress.add(claim)
+        return claim
 
     def _authorized(self, headers: Mapping[str, str]) -> str:
         scheme, _, key = headers.get("authorization", "").partition(" ")

@@ -42,6 +42,10 @@ class EmulatedStripe(stripe.HTTPClient):
     async def close_async(self) -> None:
         pass
 
+    async def sleep_async(self, secs: float) -> None:
+        """The SDK's wait before it retries (a 409 while an idempotency key is in use)."""
+        await anyio.sleep(secs)
+
     async def request_async(
         self, method: str, url: str, headers: Mapping[str, str], post_data: Any = None
     ) -> tuple[bytes, int, Mapping[str, str]]:
