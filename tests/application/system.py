@@ -22,6 +22,7 @@ from adapters.memory import MemoryUnitOfWork, MemoryUnitOfWorkFactory
 from adapters.memory.table import Table
 from adapters.memory.token_uses import MemoryTokenUses
 from adapters.stripe import StripeGateway
+from adapters.stripe.gateway import MAX_NETWORK_RETRIES
 from adapters.stripe_emulator import Delivery, EmulatedStripe, StripeApi, StripeEmulator
 from adapters.stripe_emulator import cards as test_cards
 from adapters.stripe_emulator.delivery import sign
@@ -134,6 +135,23 @@ class FlakyUnitOfWork:
         await self._inner.rollback()
 
 
+class IssuedIds:
+    """The emulator's ids, sequential and remembered: which objects Stripe made, of each kind."""
+
+    def __init__(self) -> None:
+        self._next = sequential_ids()
+        self._issued: list[str] = []
+
+    def __call__(self, prefix: str) -> str:
+        issued = self._next(prefix)
+        self._issued.append(issued)
+        return issued
+
+    def of(self, prefix: str) -> list[str]:
+        """The ids issued to objects of one kind (``acct``, ``pi``, ``re``…), oldest first."""
+        return [issued for issued in self._issued if issued.startswith(f"{prefix}_")]
+
+
 class FlakyStripe(EmulatedStripe):
     """The emulator a network away.
 
@@ -177,6 +195,7 @@ class System:
     gateway: StripeGateway
     stripe: StripeEmulator
     network: FlakyStripe
+    stripe_ids: IssuedIds
     clock: ManualClock
     memory: MemoryUnitOfWorkFactory
     uows: FlakyUnitOfWorkFactory
@@ -365,15 +384,19 @@ def build_system(
     clock = ManualClock(start)
     memory = MemoryUnitOfWorkFactory()
     uows = FlakyUnitOfWorkFactory(memory, slow=slow_database)
+    stripe_ids = IssuedIds()
     emulated = emulated_stripe(
         webhook_secret=WEBHOOK_SECRET,
         connect_webhook_secret=CONNECT_WEBHOOK_SECRET,
         public_url=PUBLIC_URL,
         clock=clock.now,
-        ids=sequential_ids(),
+        ids=stripe_ids,
         delivery_mode=delivery_mode,
         transport=lambda api: FlakyStripe(api, interleave=network),
-        max_network_retries=0,  # a network failure reaches the use case at once
+        # A network failure reaches the use case at once; over a network that lets calls
+        # overlap, a request whose idempotency key is still in use is answered 409 and
+        # stripe-python asks again, as in service.
+        max_network_retries=MAX_NETWORK_RETRIES if network else 0,
     )
     gateway, emulator = emulated.gateway, emulated.emulator
     assert isinstance(emulated.transport, FlakyStripe)
@@ -389,7 +412,16 @@ def build_system(
 
     emulator.connect_delivery(deliver)
     return System(
-        use_cases, gateway, emulator, emulated.transport, clock, memory, uows, signer, settings
+        use_cases,
+        gateway,
+        emulator,
+        emulated.transport,
+        stripe_ids,
+        clock,
+        memory,
+        uows,
+        signer,
+        settings,
     )
 
 

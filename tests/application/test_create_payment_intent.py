@@ -295,6 +295,7 @@ async def test_concurrent_checkouts_whose_recordings_overlap_share_one_intent(
 
     assert {result.intent.id for result in made} == {made[0].intent.id}
     assert len(made) == 3
+    assert overlapping.stripe_ids.of("pi") == [made[0].intent.id]
     assert len(overlapping.memory.database.payments.rows) == 1
 
 

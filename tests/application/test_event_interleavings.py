@@ -176,20 +176,20 @@ class Run:
         self.orders.append(order_id)
         made = await self._checkout(store, order_id, amount, story.shopper)
         await self._pause()
-        gateway = self.system.gateway
+        stripe = self.system.stripe
         intent_id, secret = made.intent.id, made.intent.client_secret
         for number_of_attempt, attempt in enumerate(story.attempts):
             if number_of_attempt > 0:
                 again = await self._checkout(store, order_id, amount, story.shopper)
                 assert again.intent.id == intent_id
-            await gateway.confirm(intent_id, secret, attempt.card)
+            await stripe.confirm(intent_id, secret, attempt.card)
             await self._pause()
             if attempt.card == REQUIRES_AUTHENTICATION:
-                await gateway.authenticate(intent_id, secret, attempt.authenticated)
+                await stripe.authenticate(intent_id, secret, attempt.authenticated)
                 await self._pause()
         last = story.attempts[-1] if story.attempts else None
         if last is not None and last.card == DISPUTED and story.dispute_won is not None:
-            await gateway.close_dispute(gateway.dispute_of(intent_id), won=story.dispute_won)
+            await stripe.close_dispute(stripe.dispute_of(intent_id), won=story.dispute_won)
             await self._pause()
         for refund in story.refunds:
             await self._refund(store, made.payment, refund)
@@ -368,18 +368,18 @@ def check_ledger(entries: Sequence[LedgerEntry], payments: Sequence[Payment]) ->
 
 def check_against_the_gateway(run: Run, payments: Sequence[Payment]) -> None:
     """What storepay records agrees with what the gateway holds."""
-    gateway = run.system.gateway
+    stripe = run.system.stripe
     for payment in payments:
         assert payment.payment_intent_id is not None
-        intent = gateway.retrieve_object(payment.payment_intent_id)
+        intent = stripe.retrieve_object(payment.payment_intent_id)
         assert (intent["status"] == "succeeded") is payment.status.is_paid, payment.id
         if payment.charge_id is None:
             continue
         assert payment.charge_id == intent["latest_charge"]
-        charge = gateway.retrieve_object(payment.charge_id)
+        charge = stripe.retrieve_object(payment.charge_id)
         assert charge["amount_refunded"] == payment.amount_refunded.minor_units, payment.id
         for dispute in payment.disputes:
-            at_gateway = gateway.retrieve_object(dispute.id)["status"]
+            at_gateway = stripe.retrieve_object(dispute.id)["status"]
             assert dispute.status.value == {"needs_response": "open"}.get(at_gateway, at_gateway)
 
 

@@ -371,9 +371,7 @@ async def test_payouts_are_acknowledged(
     assert store.account is not None
     before = system.stored()
 
-    await system.stripe.pay_out(
-        store.account.account_id, Money.of(5000, "EUR"), failure_code=failure_code
-    )
+    await system.stripe.pay_out(store.account.account_id, 5000, "eur", failure_code=failure_code)
 
     created = system.events_of_type("payout.created")[0]
     finished = system.events_of_type("payout.paid" if failure_code is None else "payout.failed")[0]

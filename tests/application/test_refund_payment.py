@@ -170,9 +170,7 @@ async def test_after_a_won_dispute_the_payment_can_be_refunded(
 ) -> None:
     payment = await system.paid_payment(store, "A-1", card=DISPUTED)
     assert payment.payment_intent_id is not None
-    await system.stripe.close_dispute(
-        system.stripe.dispute_of(payment.payment_intent_id), won=True
-    )
+    await system.stripe.close_dispute(system.stripe.dispute_of(payment.payment_intent_id), won=True)
 
     made = await refund(system, payment)
 

@@ -34,7 +34,7 @@ async def test_setting_up_creates_the_account_and_an_onboarding_link(system: Sys
     assert setup.onboarding.url == f"{PUBLIC_URL}/simulator/onboarding/{setup.account_id}"
     assert setup.onboarding.expires_at == system.clock.now() + timedelta(minutes=5)
     account = system.stripe.retrieve_object(setup.account_id)
-    assert account["metadata"] == {"store_id": store.id}
+    assert account["metadata"] == {"storepay_store_id": store.id}
     assert account["email"] == store.business_email
     assert account["country"] == "LU"
     assert account["business_profile"] == {"name": "Kiosk"}
@@ -76,8 +76,7 @@ async def test_calling_again_keeps_the_one_account_and_mints_a_fresh_link(system
     assert system.stripe.latest_onboarding_link(first.account_id).expires_at == (
         second.onboarding.expires_at
     )
-    with pytest.raises(DomainError):
-        system.stripe.retrieve_object("acct_000000000000000000000002")
+    assert system.stripe_ids.of("acct") == [first.account_id]
 
 
 async def test_concurrent_set_ups_create_one_account(networked: System) -> None:
@@ -96,8 +95,7 @@ async def test_concurrent_set_ups_create_one_account(networked: System) -> None:
     stored = await networked.use_cases.get_store(store.id)
     assert stored.account is not None
     assert stored.account.account_id == results[0].account_id
-    with pytest.raises(DomainError):
-        networked.stripe.retrieve_object("acct_000000000000000000000002")
+    assert networked.stripe_ids.of("acct") == [results[0].account_id]
 
 
 async def test_concurrent_set_ups_whose_recordings_overlap_create_one_account(
