@@ -5,13 +5,13 @@ The platform and the stores call the ``/api/v1`` endpoints with the admin token 
 shoppers call the storefront endpoints and pay on the simulator's endpoints, as a browser would.
 Refusals arrive as problem documents and are raised as :class:`Refused` from their ``code``.
 
-What only the gateway, a bank or time can do (a dispute, a refund the bank fails, reports held on
-the way, a disconnected account) is done on the simulated gateway the service holds, as Stripe
-would do it. That gateway and the service share one manual clock. Its events reach the service
-through the container's wiring, which hands them to the webhook handling with their signature,
-as ``POST /webhooks/stripe`` does.
+What only Stripe, a bank or time can do (a dispute, a refund the bank fails, reports held on
+the way, a disconnected account) is done in the test mode of the Stripe emulator the service's
+gateway talks to, as Stripe would do it. The emulator, the gateway and the service share one
+manual clock. The emulator's events reach the service through the container's wiring, which hands
+them to the webhook handling with their signature, as ``POST /webhooks/stripe`` does.
 
-Async work outside a request (the gateway's, and reconciliation, which is a command rather than an
+Async work outside a request (the emulator's, and reconciliation, which is a command rather than an
 endpoint) runs on the test client's own event loop: the database engine lives there.
 """
 
@@ -32,9 +32,10 @@ from dependency_injector import providers
 from httpx import Response
 from litestar import Litestar
 from litestar.testing import TestClient
+from stripe_emulation import EmulatedStripeAccount, emulated_stripe
 
-from adapters.simulated.gateway import SimulatedGateway
 from adapters.sqlalchemy import upgrade
+from adapters.stripe_emulator import StripeEmulator
 from adapters.system.clock import ManualClock
 from domain.errors import DomainError
 from domain.money import Money
@@ -74,7 +75,8 @@ PAGE_REFUSALS = {403: "invalid_onboarding_token", 404: "not_found", 409: "paymen
 
 @contextmanager
 def over_http(runner: asyncio.Runner, scratch: Path) -> Iterator[Marketplace]:
-    """storepay served on a fresh, migrated SQLite file, with the simulated gateway."""
+    """storepay served on a fresh, migrated SQLite file, with the simulated gateway: the Stripe
+    adapter on the Stripe emulator."""
     url = sqlite_url(scratch)
     runner.run(upgrade(url))
     service = build_service(
@@ -92,21 +94,24 @@ def over_http(runner: asyncio.Runner, scratch: Path) -> Iterator[Marketplace]:
         )
     )
     clock = ManualClock(STORY_START)
-    gateway = simulated_gateway(service.settings(), clock)
+    stripe = simulated_stripe(service.settings(), clock)
     with ExitStack() as stack:
-        # Before anything is built: the use cases, and the gateway's delivery, take these.
+        # Before anything is built: the use cases, and the emulator's delivery, take these.
         stack.enter_context(service.adapters.clock.override(providers.Object(clock)))
-        stack.enter_context(service.adapters.gateway.override(providers.Object(gateway)))
-        # Built now, so that the gateway's events have somewhere to go from the first one on.
+        emulator = providers.Object(stripe.emulator)
+        stack.enter_context(service.adapters.stripe_emulator.override(emulator))
+        stack.enter_context(service.adapters.gateway.override(providers.Object(stripe.gateway)))
+        # Built now, so that the emulator's events have somewhere to go from the first one on.
         service.use_cases()
-        assert service.ports().gateway is gateway
+        assert service.ports().gateway is stripe.gateway
         client = stack.enter_context(TestClient(create_app(service)))
-        yield HttpMarketplace(client, service, gateway, clock)
+        yield HttpMarketplace(client, service, stripe.emulator, clock)
 
 
-def simulated_gateway(settings: Settings, clock: ManualClock) -> SimulatedGateway:
-    """The container's simulated gateway, on the scenario's clock."""
-    return SimulatedGateway(
+def simulated_stripe(settings: Settings, clock: ManualClock) -> EmulatedStripeAccount:
+    """The container's emulator and the gateway on it, both on the scenario's clock (the
+    gateway checks the emulator's signatures against it)."""
+    return emulated_stripe(
         webhook_secret=settings.webhook_secret,
         connect_webhook_secret=settings.connect_secret,
         public_url=settings.public_url,
@@ -119,12 +124,12 @@ class HttpMarketplace:
         self,
         client: TestClient[Litestar],
         service: Service,
-        gateway: SimulatedGateway,
+        stripe: StripeEmulator,
         clock: ManualClock,
     ) -> None:
         self._client = client
         self._service = service
-        self.gateway = gateway
+        self.stripe = stripe
         self.clock = clock
         self._stores: list[StoreRef] = []
         self._payment_stores: dict[str, StoreRef] = {}
@@ -215,7 +220,7 @@ class HttpMarketplace:
 
     def return_from_onboarding(self, store: StoreRef) -> StoreView:
         # The gateway's hosted pages send the store's browser to the link's return URL.
-        returned = urlsplit(self.gateway.latest_onboarding_link(self._account(store)).return_url)
+        returned = urlsplit(self.stripe.latest_onboarding_link(self._account(store)).return_url)
         path = f"{returned.path}?{returned.query}"
         response = self._client.get(path)
         if response.status_code != 200:
@@ -382,7 +387,7 @@ class HttpMarketplace:
         self._simulator(f"/accounts/{_segment(self._account(store))}/complete-onboarding")
 
     def charge_at_gateway(self, checkout: Checkout) -> GatewayCharge:
-        intent = self.gateway.retrieve_object(checkout.intent)
+        intent = self.stripe.retrieve_object(checkout.intent)
         currency = str(intent["currency"])
         return GatewayCharge(
             amount=Money.of(int(intent["amount"]), currency),
@@ -398,50 +403,50 @@ class HttpMarketplace:
         for refund in payment["refunds"]:
             if refund["stripe_refund_id"] is None:
                 continue
-            record = self.gateway.refund_record(refund["stripe_refund_id"])
+            record = self.stripe.refund_record(refund["stripe_refund_id"])
             if record.holds_amount:
                 amount, fee = amount + record.amount, fee + record.application_fee_refund
         return GatewayRefunds(amount, fee)
 
     def disconnect(self, store: StoreRef) -> None:
         account = self._account(store)
-        self._on_loop(lambda: self.gateway.deauthorize(account))
+        self._on_loop(lambda: self.stripe.deauthorize(account))
 
     def payout_schedule_at_gateway(self, store: StoreRef) -> str:
-        account = self.gateway.retrieve_object(self._account(store))
+        account = self.stripe.retrieve_object(self._account(store))
         return str(account["settings"]["payouts"]["schedule"]["interval"])
 
     def card_kept_at_gateway(self, card: str) -> bool:
-        return self.gateway.retrieve_object(card)["customer"] is not None
+        return self.stripe.retrieve_object(card)["customer"] is not None
 
     def open_dispute(self, checkout: Checkout) -> None:
-        self._on_loop(lambda: self.gateway.open_dispute(checkout.intent))
+        self._on_loop(lambda: self.stripe.open_dispute(checkout.intent))
 
     def close_dispute(self, checkout: Checkout, *, won: bool) -> None:
-        dispute = self.gateway.dispute_of(checkout.intent)
-        self._on_loop(lambda: self.gateway.close_dispute(dispute, won=won))
+        dispute = self.stripe.dispute_of(checkout.intent)
+        self._on_loop(lambda: self.stripe.close_dispute(dispute, won=won))
 
     def fail_next_refund(self) -> None:
-        self.gateway.fail_next_refund()
+        self.stripe.fail_next_refund()
 
     def settle_refunds(self) -> None:
-        self._on_loop(self.gateway.settle_refunds)
+        self._on_loop(self.stripe.settle_refunds)
 
     def hold_webhooks(self) -> None:
-        self.gateway.delivery_mode = "held"
+        self.stripe.delivery_mode = "held"
 
     def release_webhooks(self, *, order: str, duplicates: float) -> None:
         for _ in range(MAX_RELEASES):
-            if not self.gateway.waiting_deliveries:
+            if not self.stripe.waiting_deliveries:
                 return
             release = partial(
-                self.gateway.release, shuffle=delivery_order(order), duplicate=duplicates
+                self.stripe.release, shuffle=delivery_order(order), duplicate=duplicates
             )
             self._on_loop(release)
-        assert not self.gateway.waiting_deliveries, "events are still refused after retries"
+        assert not self.stripe.waiting_deliveries, "events are still refused after retries"
 
     def webhooks_refused(self) -> int:
-        return len(self.gateway.failed_deliveries)
+        return len(self.stripe.failed_deliveries)
 
     # -- time and housekeeping ----------------------------------------------------------------
 

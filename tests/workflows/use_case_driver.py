@@ -1,7 +1,9 @@
-"""The marketplace driven through the use cases, on any unit of work and the simulated gateway.
+"""The marketplace driven through the use cases, on any unit of work and the Stripe adapter
+talking to the Stripe emulator.
 
 Webhooks go through ``HandleGatewayEvent`` exactly as the HTTP endpoint hands them over: the
-simulator signs each event and the use case verifies it.
+emulator signs each event and the use case verifies it. What shoppers, banks and stores do at
+Stripe is done with the emulator's test mode.
 """
 
 from __future__ import annotations
@@ -13,9 +15,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
+from stripe_emulation import emulated_stripe
+
 from adapters.memory.token_uses import MemoryTokenUses
-from adapters.simulated.gateway import SimulatedGateway
-from adapters.simulated.objects import RefundRecord
+from adapters.stripe_emulator import EmulatorError
+from adapters.stripe_emulator.records import RefundRecord
 from adapters.system.api_keys import RandomSecrets
 from adapters.system.clock import ManualClock
 from adapters.system.ids import SequentialIds
@@ -78,7 +82,8 @@ class UseCaseMarketplace:
         self._runner = runner
         self._uow_factory = uow_factory
         self.clock = ManualClock(STORY_START)
-        self.gateway = SimulatedGateway(webhook_secret=WEBHOOK_SECRET, clock=self.clock.now)
+        emulated = emulated_stripe(webhook_secret=WEBHOOK_SECRET, clock=self.clock.now)
+        self.gateway, self.stripe = emulated.gateway, emulated.emulator
         self.use_cases = UseCases(
             Ports(
                 uow_factory=uow_factory,
@@ -95,16 +100,20 @@ class UseCaseMarketplace:
                 token_uses=MemoryTokenUses(),
             )
         )
-        self.gateway.connect_delivery(self._deliver)
+        self.stripe.connect_delivery(self._deliver)
 
     async def _deliver(self, payload: bytes, signature: str, connect: bool) -> None:
         await self.use_cases.handle_gateway_event(payload, signature, connect=connect)
 
     def _run(self, work: Coroutine[Any, Any, T]) -> T:
+        """``work``'s result; a refusal of storepay's, or of Stripe's test mode (a card the
+        customer never saved), as :class:`Refused`."""
         try:
             return self._runner.run(work)
         except DomainError as error:
             raise Refused(error.code, error.message) from error
+        except EmulatorError as error:
+            raise Refused(error.code or error.type, error.message) from error
 
     def _store(self, store: StoreRef) -> Store:
         return self._run(self.use_cases.get_store(store.id))
@@ -150,7 +159,7 @@ class UseCaseMarketplace:
         return Onboarding(self._account(store), link.url, link.expires_at)
 
     def return_from_onboarding(self, store: StoreRef) -> StoreView:
-        session = self.gateway.latest_onboarding_link(self._account(store))
+        session = self.stripe.latest_onboarding_link(self._account(store))
         token = parse_qs(urlsplit(session.return_url).query)["token"][0]
         return _store_view(self._run(self.use_cases.check_onboarding(store.id, token)).store)
 
@@ -265,19 +274,17 @@ class UseCaseMarketplace:
     # -- the gateway's test mode --------------------------------------------------------------
 
     def pay(self, checkout: Checkout, card_number: str) -> None:
-        self._run(self.gateway.confirm(checkout.intent, checkout.client_secret, card_number))
+        self._run(self.stripe.confirm(checkout.intent, checkout.client_secret, card_number))
 
     def pay_with_saved_card(self, checkout: Checkout, card: str) -> None:
-        confirm = self.gateway.confirm_with_saved_card(
-            checkout.intent, checkout.client_secret, card
-        )
+        confirm = self.stripe.confirm_with_saved_card(checkout.intent, checkout.client_secret, card)
         self._run(confirm)
 
     def authenticate(self, checkout: Checkout, *, success: bool) -> None:
-        self._run(self.gateway.authenticate(checkout.intent, checkout.client_secret, success))
+        self._run(self.stripe.authenticate(checkout.intent, checkout.client_secret, success))
 
     def charge_at_gateway(self, checkout: Checkout) -> GatewayCharge:
-        intent = self.gateway.retrieve_object(checkout.intent)
+        intent = self.stripe.retrieve_object(checkout.intent)
         currency = str(intent["currency"])
         return GatewayCharge(
             amount=Money.of(int(intent["amount"]), currency),
@@ -286,7 +293,7 @@ class UseCaseMarketplace:
         )
 
     def refunds_at_gateway(self, checkout: Checkout) -> GatewayRefunds:
-        total = self.gateway.retrieve_object(checkout.intent)
+        total = self.stripe.retrieve_object(checkout.intent)
         amount = fee = Money.zero(str(total["currency"]))
         for refund in self._gateway_refunds(checkout.intent):
             if refund.holds_amount:
@@ -301,49 +308,49 @@ class UseCaseMarketplace:
         payment = self._run(of_intent())
         assert payment is not None, "no payment for this checkout"
         return [
-            self.gateway.refund_record(refund.gateway_refund_id)
+            self.stripe.refund_record(refund.gateway_refund_id)
             for refund in payment.refunds
             if refund.gateway_refund_id is not None
         ]
 
     def finish_onboarding(self, store: StoreRef) -> None:
-        self._run(self.gateway.complete_onboarding(self._account(store)))
+        self._run(self.stripe.complete_onboarding(self._account(store)))
 
     def disconnect(self, store: StoreRef) -> None:
-        self._run(self.gateway.deauthorize(self._account(store)))
+        self._run(self.stripe.deauthorize(self._account(store)))
 
     def payout_schedule_at_gateway(self, store: StoreRef) -> str:
-        account = self.gateway.retrieve_object(self._account(store))
+        account = self.stripe.retrieve_object(self._account(store))
         return str(account["settings"]["payouts"]["schedule"]["interval"])
 
     def card_kept_at_gateway(self, card: str) -> bool:
-        return self.gateway.retrieve_object(card)["customer"] is not None
+        return self.stripe.retrieve_object(card)["customer"] is not None
 
     def open_dispute(self, checkout: Checkout) -> None:
-        self._run(self.gateway.open_dispute(checkout.intent))
+        self._run(self.stripe.open_dispute(checkout.intent))
 
     def close_dispute(self, checkout: Checkout, *, won: bool) -> None:
-        dispute = self.gateway.dispute_of(checkout.intent)
-        self._run(self.gateway.close_dispute(dispute, won=won))
+        dispute = self.stripe.dispute_of(checkout.intent)
+        self._run(self.stripe.close_dispute(dispute, won=won))
 
     def fail_next_refund(self) -> None:
-        self.gateway.fail_next_refund()
+        self.stripe.fail_next_refund()
 
     def settle_refunds(self) -> None:
-        self._run(self.gateway.settle_refunds())
+        self._run(self.stripe.settle_refunds())
 
     def hold_webhooks(self) -> None:
-        self.gateway.delivery_mode = "held"
+        self.stripe.delivery_mode = "held"
 
     def release_webhooks(self, *, order: str, duplicates: float) -> None:
         for _ in range(MAX_RELEASES):
-            if not self.gateway.waiting_deliveries:
+            if not self.stripe.waiting_deliveries:
                 return
-            self._run(self.gateway.release(shuffle=delivery_order(order), duplicate=duplicates))
-        assert not self.gateway.waiting_deliveries, "events are still refused after retries"
+            self._run(self.stripe.release(shuffle=delivery_order(order), duplicate=duplicates))
+        assert not self.stripe.waiting_deliveries, "events are still refused after retries"
 
     def webhooks_refused(self) -> int:
-        return len(self.gateway.failed_deliveries)
+        return len(self.stripe.failed_deliveries)
 
     # -- time and housekeeping ----------------------------------------------------------------
 
