@@ -1,9 +1,9 @@
-"""What the fault tests share: storepay's use cases on its Stripe adapter over an in-process fake
-Stripe, Stripe-shaped signed events, and ``storepay serve`` as a subprocess.
+"""What the fault tests share: storepay's use cases on its Stripe adapter over the Stripe
+emulator, Stripe-shaped signed events, and ``storepay serve`` as a subprocess.
 
-The fake Stripe (``contract.gateway.fake_stripe``) keeps Stripe's idempotency rules and its state
-in a simulated gateway; it outlives the storepay built on it, so a test can "restart" storepay
-(new units of work, new use cases) against the same Stripe, as after a crash.
+The emulator keeps Stripe's idempotency rules and its objects; it outlives the storepay built on
+it, so a test can "restart" storepay (new units of work, new use cases, a new adapter) against the
+same Stripe, as after a crash. Its wire keeps what each request was answered.
 """
 
 from __future__ import annotations
@@ -16,24 +16,25 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import stripe
-from contract.gateway.fake_stripe import API_BASE, FakeStripe
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.memory.token_uses import MemoryTokenUses
-from adapters.simulated import SimulatedGateway
 from adapters.sqlalchemy import SqlUnitOfWorkFactory
 from adapters.stripe import StripeGateway
+from adapters.stripe_emulator import API_BASE, EmulatedStripe, StripeApi, StripeEmulator
+from adapters.stripe_emulator.api import ROUTES
 from adapters.system.api_keys import RandomSecrets
 from adapters.system.clock import ManualClock
 from adapters.system.ids import SequentialIds, TimeOrderedIds
@@ -70,22 +71,54 @@ class Delivery:
     connect: bool
 
 
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """A request as Stripe received it (named as the emulator's API names it), and its answer."""
+
+    operation: str
+    status: int
+    replayed: bool
+
+
+class RecordingStripe(EmulatedStripe):
+    """The emulator's wire, keeping every request and what it was answered."""
+
+    def __init__(self, api: StripeApi) -> None:
+        super().__init__(api)
+        self.sent: list[Sent] = []
+
+    async def request_async(
+        self, method: str, url: str, headers: Mapping[str, str], post_data: Any = None
+    ) -> tuple[bytes, int, Mapping[str, str]]:
+        body, status, answer_headers = await super().request_async(method, url, headers, post_data)
+        replayed = answer_headers.get("idempotent-replayed") == "true"
+        self.sent.append(Sent(_operation(method.upper(), urlsplit(url).path), status, replayed))
+        return body, status, answer_headers
+
+
+def _operation(method: str, path: str) -> str:
+    for route in ROUTES:
+        if route.method == method and route.pattern.fullmatch(path):
+            return route.name
+    return f"{method} {path}"
+
+
 class StripeWorld:
-    """The fake Stripe and the webhooks it has sent, not yet handed to storepay."""
+    """The Stripe emulator and the webhooks it has sent, not yet handed to storepay."""
 
     def __init__(self, start: datetime = T0) -> None:
         self.clock = ManualClock(start)
         self.outbox: list[Delivery] = []
-        self.simulator = SimulatedGateway(
+        self.stripe = StripeEmulator(
             webhook_secret=WEBHOOK_SECRET, clock=self.clock.now, deliver=self._receive
         )
-        self.transport = FakeStripe(self.simulator, secret_key=SECRET_KEY, clock=self.clock.now)
+        self.transport = RecordingStripe(StripeApi(self.stripe, secret_keys=[SECRET_KEY]))
 
     async def _receive(self, payload: bytes, signature: str, connect: bool) -> None:
         self.outbox.append(Delivery(payload, signature, connect))
 
     def adapter(self, **options: Any) -> StripeGateway:
-        """storepay's Stripe adapter on this fake Stripe (a new one for each storepay)."""
+        """storepay's Stripe adapter on this Stripe (a new one for each storepay)."""
         return StripeGateway(
             secret_key=SECRET_KEY,
             publishable_key=PUBLISHABLE_KEY,
@@ -129,7 +162,7 @@ class Storepay:
             NewStore(name=name, business_email="owner@kiosk.example", currency="EUR")
         )
         setup = await self.use_cases.set_up_payments(PaymentSetup(store_id=created.store.id))
-        await self.world.simulator.complete_onboarding(setup.account_id)
+        await self.world.stripe.complete_onboarding(setup.account_id)
         await self.deliver_webhooks()
         return await self.use_cases.get_store(created.store.id)
 
@@ -329,7 +362,7 @@ class _NoStripe(BaseHTTPRequestHandler):
     """A Stripe that is down: every call answers 503 (the webhook path never calls it)."""
 
     def _refuse(self) -> None:
-        body = b'{"error":{"type":"api_error","message":"the fake Stripe is closed"}}'
+        body = b'{"error":{"type":"api_error","message":"Stripe is down"}}'
         self.send_response(503)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))

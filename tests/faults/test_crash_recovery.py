@@ -3,7 +3,7 @@
 The crash is simulated in process: a gateway wrapper lets Stripe do the work, then raises a
 ``BaseException`` (as ``SystemExit`` or a cancelled task would), so nothing after the call runs
 and no ``except Exception`` in storepay gets to tidy up. The "restart" is a new storepay (new
-engine, new use cases) on the same database and the same fake Stripe, which keeps Stripe's
+engine, new use cases) on the same database and the same Stripe emulator, which keeps Stripe's
 idempotency rules. Then the client retries with its idempotency key and/or ``reconcile`` runs,
 and there must be one intent / one refund at Stripe and in storepay, and books that balance.
 """
@@ -36,8 +36,8 @@ from domain.refund import RefundStatus
 pytestmark = pytest.mark.anyio
 
 SUCCEEDS = "4242424242424242"
-CREATE_INTENT = "create a destination charge"
-CREATE_REFUND = "refund a destination charge"
+CREATE_INTENT = "create a payment intent"
+CREATE_REFUND = "create a refund"
 STUCK = timedelta(minutes=16)  # older than the reconciler's 15 minutes
 
 
@@ -125,7 +125,7 @@ async def test_killed_after_stripe_made_the_intent_the_retry_gets_that_same_inte
             assert await rows(after.engine, "SELECT order_id, payment_intent_id FROM payments") == [
                 (order.id, retried.intent.id)
             ]
-            await world.simulator.confirm(retried.intent.id, retried.intent.client_secret, SUCCEEDS)
+            await world.stripe.confirm(retried.intent.id, retried.intent.client_secret, SUCCEEDS)
             await storepay.deliver_webhooks()
             payment = await storepay.use_cases.get_payment(store.id, retried.payment.id)
             assert payment.status is PaymentStatus.SUCCEEDED
@@ -142,7 +142,7 @@ async def test_killed_after_stripe_made_the_refund_one_refund_is_made_and_booked
         dying = storepay_on(uows, world, DiesAfter(world.adapter(), "create_refund"))
         store = await dying.onboarded_store()
         made = await dying.checkout(store, await dying.order(store, "A-1", 2000))
-        await world.simulator.confirm(made.intent.id, made.intent.client_secret, SUCCEEDS)
+        await world.stripe.confirm(made.intent.id, made.intent.client_secret, SUCCEEDS)
         await dying.deliver_webhooks()
         asked = RefundOrder(store.id, made.payment.id, amount=500, idempotency_key="refund-A-1")
         with pytest.raises(Killed):

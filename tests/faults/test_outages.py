@@ -80,7 +80,7 @@ class Seeded:
 
 async def seed_pending_payment() -> AsyncIterator[Seeded]:
     """A fresh PostgreSQL database with a store taking payments and an order awaiting its
-    payment (made in process on the Stripe adapter over a fake Stripe)."""
+    payment (made in process on the Stripe adapter over the Stripe emulator)."""
     world = StripeWorld(datetime.now(UTC))
     async with migrated_postgres() as uows:
         storepay = storepay_on(uows, world)
@@ -342,12 +342,12 @@ async def test_stripe_timing_out_is_a_503_gateway_unavailable_and_nothing_is_hal
             NewStore(name="Kiosk", business_email="owner@kiosk.example")
         )
         setup = await storepay.use_cases.set_up_payments(PaymentSetup(store_id=created.store.id))
-        await world.simulator.complete_onboarding(setup.account_id)
+        await world.stripe.complete_onboarding(setup.account_id)
         await storepay.deliver_webhooks()
         store = await storepay.use_cases.get_store(created.store.id)
         unpaid = await storepay.order(store, "A-1", 2000)
         paid = await storepay.checkout(store, await storepay.order(store, "A-2", 2000))
-        await world.simulator.confirm(paid.intent.id, paid.intent.client_secret, SUCCEEDS)
+        await world.stripe.confirm(paid.intent.id, paid.intent.client_secret, SUCCEEDS)
         await storepay.deliver_webhooks()
         url = uows.engine.url.render_as_string(hide_password=False)
 
@@ -402,15 +402,15 @@ async def test_stripe_timing_out_is_a_503_gateway_unavailable_and_nothing_is_hal
         assert (
             await rows(uows.engine, "SELECT kind FROM ledger_entries WHERE kind = 'refund'") == []
         )
-        assert world.created("refund a destination charge") == 0
+        assert world.created("create a refund") == 0
 
         # Stripe answers again: the reconciler submits the refund, the shopper's retry pays.
         world.clock.advance(timedelta(minutes=16))
         assert (await storepay.use_cases.reconcile()).failures == 0
         await storepay.deliver_webhooks()
         retried = await storepay.checkout(store, unpaid)
-        assert world.created("refund a destination charge") == 1
-        assert world.created("create a destination charge") == 2
+        assert world.created("create a refund") == 1
+        assert world.created("create a payment intent") == 2
         payment = await storepay.use_cases.get_payment(store.id, paid.payment.id)
         assert [(r.id, r.status) for r in payment.refunds] == [
             (reserved.id, RefundStatus.SUCCEEDED)

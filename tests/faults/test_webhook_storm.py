@@ -2,7 +2,7 @@
 duplicates, shuffled: the books end as if each event had been applied once, in order.
 
 The stores, orders and payments the events talk about are made first, in process, on storepay's
-Stripe adapter over a fake Stripe; the database is then copied. ``storepay serve --workers 4``
+Stripe adapter over the Stripe emulator; the database is then copied. ``storepay serve --workers 4``
 (Stripe adapter, ``STRIPE_API_BASE`` at a local Stripe that is down: the webhook path never calls
 it) takes the deliveries on the original, 32 at a time. Meanwhile storepay in process applies the
 same events on the copy, each payment's one by one in the order they happened. Deliveries
