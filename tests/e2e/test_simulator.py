@@ -1,4 +1,4 @@
-"""The simulated gateway's test-mode controls over HTTP, and their absence on any other gateway."""
+"""The simulator over HTTP: the Stripe emulator's test mode, and its absence when none runs."""
 
 from __future__ import annotations
 
