@@ -221,5 +221,13 @@ def test_the_simulator_answers_404_if_no_stripe_emulator_runs_behind_the_port(
         service.adapters.gateway.override(elsewhere),
         TestClient(create_app(service)) as client,
     ):
-        for method, path, body in SIMULATOR_CALLS:
-            assert client.request(method, path, json=body).status_code == 404, (method, path)
+        answers = [
+            client.request(method, path, json=body) for method, path, body in SIMULATOR_CALLS
+        ]
+    assert [answer.status_code for answer in answers] == [404] * len(SIMULATOR_CALLS)
+    # Not an unknown intent or account (the pages say no more than "not found"): no simulator.
+    problems = [
+        a.json() for a in answers if a.headers["content-type"] == "application/problem+json"
+    ]
+    assert len(problems) == 3
+    assert all("STOREPAY_GATEWAY=simulated" in problem["detail"] for problem in problems)
