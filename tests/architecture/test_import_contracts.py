@@ -48,6 +48,10 @@ def test_the_project_as_it_stands_keeps_every_contract(project_copy: Path) -> No
     assert "0 broken" in result.stdout
 
 
+EMULATOR = "The Stripe emulator knows storepay's money alone"
+ADAPTERS = "The adapters are these (no simulated gateway)"
+
+
 @pytest.mark.parametrize(
     ("module", "source", "broken_contract"),
     [
@@ -58,18 +62,36 @@ def test_the_project_as_it_stands_keeps_every_contract(project_copy: Path) -> No
         ("adapters.memory.leak", "import entrypoints\n", "Adapters never import the entrypoints"),
         (
             "adapters.memory.leak",
-            "import adapters.simulated.gateway\n",
+            "import adapters.stripe_emulator\n",
             "Adapters never import one another",
         ),
+        ("adapters.stripe_emulator.leak", "import application.gateway\n", EMULATOR),
+        ("adapters.stripe_emulator.leak", "import entrypoints.container\n", EMULATOR),
+        ("adapters.stripe_emulator.leak", "from domain.payment import Payment\n", EMULATOR),
+        ("adapters.stripe_emulator.leak", "from domain.fees import FeePolicy\n", EMULATOR),
+        ("adapters.simulated.gateway", "", ADAPTERS),
+        ("adapters.simulated", "from adapters.stripe import StripeGateway\n", ADAPTERS),
     ],
 )
 def test_a_wrong_arrow_between_layers_fails_the_build(
     project_copy: Path, module: str, source: str, broken_contract: str
 ) -> None:
-    add_module(project_copy, "adapters.simulated.gateway", "")
     add_module(project_copy, module, source)
 
     result = lint_imports(project_copy)
 
     assert result.returncode != 0
     assert f"{broken_contract} BROKEN" in result.stdout
+
+
+def test_the_emulator_may_use_money_for_the_facts_of_currencies(project_copy: Path) -> None:
+    add_module(
+        project_copy,
+        "adapters.stripe_emulator.amounts",
+        "from domain.errors import DomainError\nfrom domain.money import Money\n",
+    )
+
+    result = lint_imports(project_copy)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"{EMULATOR} KEPT" in result.stdout

@@ -1,8 +1,8 @@
 """storepay served for real: uvicorn on a free port, a fresh SQLite file, the simulated gateway.
 
 The browser talks to it over HTTP like any shopper's browser would; the tests set up stores and
-orders over the same HTTP API (``Marketplace``), and reach the simulated gateway on the server's
-own event loop when they need to hold or release its webhooks.
+orders over the same HTTP API (``Marketplace``), and reach the Stripe emulator the simulated
+gateway talks to on the server's own event loop when they need to hold or release its webhooks.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from typing import Any, TypeVar
 import httpx
 import uvicorn
 
-from adapters.simulated import SimulatedGateway
 from adapters.sqlalchemy.migrations import upgrade
+from adapters.stripe_emulator import StripeEmulator
 from entrypoints.container import Service, build_service
 from entrypoints.http.app import create_app
 from entrypoints.settings import load_settings
@@ -45,10 +45,11 @@ class LiveServer:
         return asyncio.run_coroutine_threadsafe(function(*args), self.loop).result(timeout=15)
 
     @property
-    def gateway(self) -> SimulatedGateway:
-        gateway = self.service.ports().gateway
-        assert isinstance(gateway, SimulatedGateway)
-        return gateway
+    def stripe(self) -> StripeEmulator:
+        """The Stripe emulator the service's gateway talks to (its test mode)."""
+        emulator = self.service.adapters.stripe_emulator()
+        assert isinstance(emulator, StripeEmulator)
+        return emulator
 
 
 @contextmanager

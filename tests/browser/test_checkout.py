@@ -225,7 +225,7 @@ def test_the_return_page_keeps_checking_until_the_payment_is_final(
     page: Page, live: LiveServer, market: Marketplace, shop: Store
 ) -> None:
     order_id = market.order(shop)
-    live.gateway.delivery_mode = "held"  # the webhooks wait: storepay does not know yet
+    live.stripe.delivery_mode = "held"  # the webhooks wait: storepay does not know yet
     try:
         page.goto(market.checkout_url(shop, order_id))
         enter_card(page, SUCCEEDS)
@@ -234,8 +234,8 @@ def test_the_return_page_keeps_checking_until_the_payment_is_final(
         expect(page.locator("h1")).to_have_text("Waiting for the payment")
         expect(page.locator("#status")).to_have_attribute("aria-live", "polite")
     finally:
-        live.gateway.delivery_mode = "immediate"
-        live.run(live.gateway.release)
+        live.stripe.delivery_mode = "immediate"
+        live.run(live.stripe.release)
     expect(page.locator("h1")).to_have_text("Payment received", timeout=10_000)
     expect(page.locator("#status-progress")).to_be_hidden()
 

@@ -15,8 +15,8 @@ from typing import Any, TypeVar
 
 from litestar.testing import TestClient
 
-from adapters.simulated import SimulatedGateway
-from adapters.simulated.signatures import sign
+from adapters.stripe_emulator import StripeEmulator
+from adapters.stripe_emulator.delivery import sign
 from application.ports import InboxEvent
 from entrypoints.container import Service
 
@@ -45,10 +45,11 @@ class Marketplace:
         return self.client.blocking_portal.call(function, *args)
 
     @property
-    def gateway(self) -> SimulatedGateway:
-        gateway = self.service.ports().gateway
-        assert isinstance(gateway, SimulatedGateway)
-        return gateway
+    def stripe(self) -> StripeEmulator:
+        """The Stripe emulator the service's gateway talks to (its test mode)."""
+        emulator = self.service.adapters.stripe_emulator()
+        assert isinstance(emulator, StripeEmulator)
+        return emulator
 
     def inbox_event(self, event_id: str) -> InboxEvent | None:
         async def read() -> InboxEvent | None:

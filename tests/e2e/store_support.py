@@ -1,8 +1,8 @@
 """What store back-office tests need beyond HTTP: an onboarded store and paid orders.
 
-Payments are driven through the container's use cases and the simulated gateway, inside the test
-client's event loop (its blocking portal), the way a shopper's browser would drive them; the
-simulated gateway delivers its signed events to the webhook handling itself.
+Payments are driven through the container's use cases and the Stripe emulator's test mode, inside
+the test client's event loop (its blocking portal), the way a shopper's browser would drive them;
+the emulator delivers its signed events to the webhook handling itself.
 """
 
 from __future__ import annotations
@@ -11,8 +11,7 @@ from typing import Any
 
 from litestar.testing import TestClient
 
-from adapters.simulated import cards
-from adapters.simulated.gateway import SimulatedGateway
+from adapters.stripe_emulator import StripeEmulator, cards
 from application.use_cases.create_customer_session import SessionForOrder
 from application.use_cases.create_payment_intent import IntentForOrder
 from entrypoints.container import Service
@@ -25,10 +24,11 @@ DECLINED = cards.DECLINED
 DISPUTED = cards.DISPUTED
 
 
-def gateway(service: Service) -> SimulatedGateway:
-    simulated = service.adapters.gateway()
-    assert isinstance(simulated, SimulatedGateway)
-    return simulated
+def stripe(service: Service) -> StripeEmulator:
+    """The Stripe emulator the service's gateway talks to."""
+    emulator = service.adapters.stripe_emulator()
+    assert isinstance(emulator, StripeEmulator)
+    return emulator
 
 
 def onboard(client: TestClient[Any], service: Service, store: StoreKey) -> str:
@@ -36,7 +36,7 @@ def onboard(client: TestClient[Any], service: Service, store: StoreKey) -> str:
     response = client.post(f"{API}/store/payments/setup", headers=store.headers)
     assert response.status_code == 200, response.text
     account_id: str = response.json()["stripe_account_id"]
-    client.blocking_portal.call(gateway(service).complete_onboarding, account_id)
+    client.blocking_portal.call(stripe(service).complete_onboarding, account_id)
     return account_id
 
 
@@ -93,7 +93,7 @@ def pay(
                 customer_session=session,
             )
         )
-        await gateway(service).confirm(created.intent.id, created.intent.client_secret, card)
+        await stripe(service).confirm(created.intent.id, created.intent.client_secret, card)
         return created.payment.id
 
     payment_id: str = client.blocking_portal.call(checkout)

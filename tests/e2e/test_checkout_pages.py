@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 from litestar.testing import TestClient
+from stripe_emulation import emulated_stripe
 
-from adapters.simulated import SimulatedGateway
 from entrypoints.container import Service, build_service
 from entrypoints.http.app import create_app
 from entrypoints.settings import load_settings
@@ -394,15 +394,18 @@ def test_with_stripe_the_checkout_loads_stripe_js_and_no_card_field_of_its_own(
         }
     )
     service = build_service(settings)
-    # No Stripe runs offline: a simulated gateway answers for Stripe behind the port.
-    stand_in = SimulatedGateway(webhook_secret="whsec_e2e")
-    with service.adapters.gateway.override(stand_in), TestClient(create_app(service)) as client:
+    # No Stripe runs offline: the Stripe adapter talks to the Stripe emulator in its stead.
+    stand_in = emulated_stripe(webhook_secret="whsec_e2e", name="stripe")
+    with (
+        service.adapters.gateway.override(stand_in.gateway),
+        TestClient(create_app(service)) as client,
+    ):
         market = Marketplace(client, service)
         store = open_store(client)
         account_id = market.set_up_payments(store)
-        market.run(stand_in.complete_onboarding, account_id)
+        market.run(stand_in.emulator.complete_onboarding, account_id)
         # The return page asks the gateway where onboarding stands (no webhook here).
-        back = stand_in.latest_onboarding_link(account_id).return_url
+        back = stand_in.emulator.latest_onboarding_link(account_id).return_url
         client.get(back.removeprefix("http://127.0.0.1:8000"))
         order_id = market.order(store, amount=4990)
         response = client.get(f"/checkout/{store.id}/{order_id}")

@@ -16,7 +16,7 @@ import pytest
 from litestar.testing import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
-from adapters.simulated import DeliveryMode
+from adapters.stripe_emulator import DeliveryMode
 from entrypoints.container import Service
 from entrypoints.http.app import create_app
 
@@ -133,11 +133,9 @@ def test_payments_are_counted_by_status_when_scraped(
 def _for_an_unknown_intent(client: TestClient[Any], market: Marketplace) -> dict[str, Any]:
     """An authentic ``payment_intent.succeeded`` about an intent storepay has no payment for."""
     shop = market.ready_store()
-    market.gateway.delivery_mode = DeliveryMode.HELD
+    market.stripe.delivery_mode = DeliveryMode.HELD
     market.confirm(market.intent_for(shop, market.order(shop)), SUCCEEDS)
-    held = next(
-        d for d in market.gateway.waiting_deliveries if d.type == "payment_intent.succeeded"
-    )
+    held = next(d for d in market.stripe.waiting_deliveries if d.type == "payment_intent.succeeded")
     payload: dict[str, Any] = json.loads(held.payload)
     payload["connect"] = held.connect
     payload["id"] = "evt_for_nobody"

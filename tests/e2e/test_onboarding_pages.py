@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from litestar.testing import TestClient
 
-from adapters.simulated import OnboardingSession
+from adapters.stripe_emulator import OnboardingSession
 from application.onboarding_links import LinkPurpose
 from entrypoints.container import Service
 
@@ -28,7 +28,7 @@ def market(client: TestClient[Any], service: Service) -> Marketplace:
 def onboarding(market: Marketplace, client: TestClient[Any]) -> tuple[StoreKey, OnboardingSession]:
     store = open_store(client)
     account_id = market.set_up_payments(store)
-    return store, market.gateway.latest_onboarding_link(account_id)
+    return store, market.stripe.latest_onboarding_link(account_id)
 
 
 def local(url: str) -> str:
@@ -64,7 +64,7 @@ def test_refresh_redirects_to_a_fresh_onboarding_link(
     assert response.status_code == 303
     assert response.headers["cache-control"] == "no-store"
     account_id = session.url.rsplit("/", 1)[1]
-    fresh = market.gateway.latest_onboarding_link(account_id)
+    fresh = market.stripe.latest_onboarding_link(account_id)
     assert response.headers["location"] == fresh.url
     assert fresh.expires_at >= session.expires_at
     assert f"/onboarding/{store.id}/return?token=" in fresh.return_url
@@ -83,7 +83,7 @@ def test_return_says_onboarding_is_not_finished_then_that_payments_are_on(
     assert carried_on.status_code == 303
     account_id = session.url.rsplit("/", 1)[1]
     market.complete_onboarding(account_id)
-    back = market.gateway.latest_onboarding_link(account_id).return_url
+    back = market.stripe.latest_onboarding_link(account_id).return_url
     html = assert_page(client.get(local(back)), 200, "Your store can take payments")
     assert "Continue onboarding" not in html
 
@@ -92,7 +92,7 @@ def test_return_asks_the_gateway_even_when_its_event_was_lost(
     client: TestClient[Any], market: Marketplace, onboarding: tuple[StoreKey, OnboardingSession]
 ) -> None:
     store, session = onboarding
-    market.gateway.delivery_mode = "held"  # account.updated never arrives
+    market.stripe.delivery_mode = "held"  # account.updated never arrives
     market.complete_onboarding(session.url.rsplit("/", 1)[1])
     assert_page(client.get(local(session.return_url)), 200, "Your store can take payments")
     intent = market.create_intent(store.id, market.order(store))
@@ -150,5 +150,5 @@ def test_a_disconnected_store_is_told_payments_are_disabled(
     _, session = onboarding
     account_id = session.url.rsplit("/", 1)[1]
     market.complete_onboarding(account_id)
-    market.run(market.gateway.deauthorize, account_id)
+    market.run(market.stripe.deauthorize, account_id)
     assert_page(client.get(local(session.return_url)), 200, "Payments are disabled")

@@ -1,4 +1,4 @@
-"""The simulated gateway's test-mode controls over HTTP, and their absence on any other gateway."""
+"""The simulator over HTTP: the Stripe emulator's test mode, and its absence when none runs."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from dependency_injector import providers
 from litestar.testing import TestClient
+from stripe_emulation import emulated_stripe
 
-from adapters.simulated import SimulatedGateway
 from entrypoints.container import Service, build_service
 from entrypoints.http.app import create_app
 from entrypoints.settings import load_settings
@@ -132,7 +133,7 @@ def test_the_hosted_onboarding_stand_in_completes_and_returns_to_the_store(
 ) -> None:
     store = open_store(client, "Ana <b>&</b> Co")
     account_id = market.set_up_payments(store)
-    session = market.gateway.latest_onboarding_link(account_id)
+    session = market.stripe.latest_onboarding_link(account_id)
 
     page = client.get(session.url.removeprefix("http://127.0.0.1:8000"))
     assert page.status_code == 200
@@ -198,8 +199,9 @@ def test_there_is_no_simulator_when_the_gateway_is_stripe(tmp_path: Path) -> Non
         }
     )
     service = build_service(settings)
-    # No Stripe adapter runs offline: a simulated gateway answers for Stripe behind the port.
-    stand_in = SimulatedGateway(webhook_secret="whsec_e2e")
+    # No Stripe runs offline: the Stripe adapter talks to a Stripe emulator in its stead, one
+    # the service does not run itself.
+    stand_in = emulated_stripe(webhook_secret="whsec_e2e", name="stripe").gateway
     with service.adapters.gateway.override(stand_in), TestClient(create_app(service)) as client:
         for method, path, body in SIMULATOR_CALLS:
             assert client.request(method, path, json=body).status_code == 404, (method, path)
@@ -208,19 +210,24 @@ def test_there_is_no_simulator_when_the_gateway_is_stripe(tmp_path: Path) -> Non
         assert open_store(client).id  # the rest of the service runs
 
 
-class NotSimulated:
-    """Some other gateway (only its type matters here)."""
-
-    name = "other"
-    publishable_key = None
-
-
-def test_the_simulator_answers_404_if_the_gateway_behind_the_port_is_not_simulated(
+def test_the_simulator_answers_404_if_no_stripe_emulator_runs_behind_the_port(
     service: Service,
 ) -> None:
+    """Settings say simulated, but the gateway behind the port talks to a Stripe the service
+    does not run: there is nothing for the simulator to drive."""
+    elsewhere = emulated_stripe(webhook_secret="whsec_e2e", name="stripe").gateway
     with (
-        service.adapters.gateway.override(NotSimulated()),
+        service.adapters.stripe_emulator.override(providers.Object(None)),
+        service.adapters.gateway.override(elsewhere),
         TestClient(create_app(service)) as client,
     ):
-        for method, path, body in SIMULATOR_CALLS:
-            assert client.request(method, path, json=body).status_code == 404, (method, path)
+        answers = [
+            client.request(method, path, json=body) for method, path, body in SIMULATOR_CALLS
+        ]
+    assert [answer.status_code for answer in answers] == [404] * len(SIMULATOR_CALLS)
+    # Not an unknown intent or account (the pages say no more than "not found"): no simulator.
+    problems = [
+        a.json() for a in answers if a.headers["content-type"] == "application/problem+json"
+    ]
+    assert len(problems) == 3
+    assert all("STOREPAY_GATEWAY=simulated" in problem["detail"] for problem in problems)

@@ -10,7 +10,7 @@ from litestar.testing import TestClient
 from entrypoints.container import Service
 
 from .conftest import ADMIN, API, StoreKey, assert_problem, bearer, open_store
-from .store_support import gateway
+from .store_support import stripe
 
 CONFIG = f"{API}/store/payments/config"
 SETUP = f"{API}/store/payments/setup"
@@ -96,7 +96,7 @@ def test_setting_up_creates_one_account_and_a_fresh_link_each_time(
     assert config["needs_onboarding"] is True
     assert config["accepts_payments"] is False
 
-    client.blocking_portal.call(gateway(service).complete_onboarding, created["stripe_account_id"])
+    client.blocking_portal.call(stripe(service).complete_onboarding, created["stripe_account_id"])
     config = client.get(CONFIG, headers=store.headers).json()
     assert config["account_status"] == "active"
     assert config["accepts_payments"] is True

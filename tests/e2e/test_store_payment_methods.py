@@ -10,7 +10,7 @@ from litestar.testing import TestClient
 from entrypoints.container import Service
 
 from .conftest import API, StoreKey, assert_problem, open_store
-from .store_support import MASTERCARD, SUCCEEDS, gateway, onboard, pay, register_order
+from .store_support import MASTERCARD, SUCCEEDS, onboard, pay, register_order, stripe
 
 SHOPPER = "ana@shopper.example"
 
@@ -111,7 +111,7 @@ def test_a_removed_card_is_detached_at_the_gateway(
     assert response.content == b""
     listed = client.get(methods(), headers=onboarded.headers).json()["data"]
     assert [m["id"] for m in listed] == [mastercard["id"]]
-    assert gateway(service).retrieve_object(visa["id"])["customer"] is None
+    assert stripe(service).retrieve_object(visa["id"])["customer"] is None
     assert_problem(
         client.delete(f"{methods()}/{visa['id']}", headers=onboarded.headers), 404, "not_found"
     )

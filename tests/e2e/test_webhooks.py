@@ -13,7 +13,7 @@ import pytest
 from litestar.testing import TestClient
 from sqlalchemy.exc import OperationalError
 
-from adapters.simulated import DeliveryMode
+from adapters.stripe_emulator import DeliveryMode
 from entrypoints.container import Service
 from entrypoints.http.app import create_app
 
@@ -71,11 +71,11 @@ def test_events_delivered_over_http_move_the_payment_and_a_duplicate_changes_not
     shop = market.ready_store()
     order_id = market.order(shop)
     intent = market.intent_for(shop, order_id)
-    market.gateway.delivery_mode = DeliveryMode.HELD  # Stripe's events now come over HTTP only
+    market.stripe.delivery_mode = DeliveryMode.HELD  # Stripe's events now come over HTTP only
     market.confirm(intent, SUCCEEDS)
     assert market.payment(shop, intent["payment_id"])["status"] == "pending"
 
-    deliveries = market.gateway.waiting_deliveries
+    deliveries = market.stripe.waiting_deliveries
     assert "payment_intent.succeeded" in [delivery.type for delivery in deliveries]
     for delivery in [*deliveries, *deliveries]:  # every event twice, as Stripe may send it
         secret = CONNECT_SECRET if delivery.connect else PLATFORM_SECRET

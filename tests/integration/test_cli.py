@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from adapters.simulated.gateway import SimulatedGateway
+from adapters.stripe_emulator import StripeEmulator
 from adapters.system.clock import ManualClock
 from application.use_cases.create_payment_intent import IntentForOrder
 from application.use_cases.create_store import NewStore
 from application.use_cases.register_order import NewOrder
 from application.use_cases.set_up_payments import PaymentSetup
 from entrypoints.cli import main
-from entrypoints.container import build_service
+from entrypoints.container import build_service, close_service
 from entrypoints.database import current_revision, newest_revision, shown
 from entrypoints.settings import load_settings
 
@@ -289,7 +289,7 @@ def test_reconcile_exits_1_when_something_could_not_be_reconciled(
 
 
 async def _a_payment_stuck_since_an_hour_ago(database_url: str) -> None:
-    """A checkout started an hour ago through another gateway process: the simulator that
+    """A checkout started an hour ago through another process: the Stripe emulator that
     ``storepay reconcile`` starts has never heard of its intent, so syncing it fails."""
     service = build_service(
         load_settings({"STOREPAY_DATABASE_URL": database_url, "STOREPAY_GATEWAY": "simulated"})
@@ -298,11 +298,11 @@ async def _a_payment_stuck_since_an_hour_ago(database_url: str) -> None:
     try:
         with service.adapters.clock.override(ManualClock(an_hour_ago)):
             use_cases = service.use_cases()
-            gateway = service.adapters.gateway()
-            assert isinstance(gateway, SimulatedGateway)
+            stripe = service.adapters.stripe_emulator()
+            assert isinstance(stripe, StripeEmulator)
             store = (await use_cases.create_store(NewStore("Atelier Ana", "a@atelier.lu"))).store
             setup = await use_cases.set_up_payments(PaymentSetup(store.id))
-            await gateway.complete_onboarding(setup.account_id)
+            await stripe.complete_onboarding(setup.account_id)
             order = await use_cases.register_order(
                 NewOrder(store.id, "A-1", "shopper@example.lu", 1999, "EUR")
             )
@@ -310,7 +310,7 @@ async def _a_payment_stuck_since_an_hour_ago(database_url: str) -> None:
                 IntentForOrder(store.id, order.order.id, 1999, "shopper@example.lu")
             )
     finally:
-        await service.adapters.engine().dispose()
+        await close_service(service)
 
 
 # -- demo --------------------------------------------------------------------------------------

@@ -2,8 +2,8 @@
 the memory fakes, keep every change applied once and the books consistent.
 
 PostgreSQL runs when ``STOREPAY_TEST_POSTGRES_URL`` names a server to use; SQLite always runs.
-Each test gets a fresh database with the schema the migrations make. The gateway holds its
-webhooks, so each test decides when they arrive.
+Each test gets a fresh database with the schema the migrations make. The Stripe adapter talks to
+the Stripe emulator, which holds its webhooks, so each test decides when they arrive.
 """
 
 from __future__ import annotations
@@ -18,13 +18,15 @@ from pathlib import Path
 import pytest
 from contract.databases import migrated_postgres, migrated_sqlite
 from sqlalchemy import Select, func, select
+from stripe_emulation import emulated_stripe
 
 from adapters.memory.token_uses import MemoryTokenUses
-from adapters.simulated import SimulatedGateway, sequential_ids
-from adapters.simulated import cards as test_cards
-from adapters.simulated.signatures import sign
 from adapters.sqlalchemy import SqlUnitOfWorkFactory
 from adapters.sqlalchemy.tables import inbox_events, payments
+from adapters.stripe import StripeGateway
+from adapters.stripe_emulator import StripeEmulator, sequential_ids
+from adapters.stripe_emulator import cards as test_cards
+from adapters.stripe_emulator.delivery import sign
 from adapters.system.api_keys import RandomSecrets
 from adapters.system.clock import ManualClock
 from adapters.system.ids import SequentialIds
@@ -59,7 +61,8 @@ CONCURRENT_REQUESTS = 8
 @dataclass
 class System:
     use_cases: UseCases
-    gateway: SimulatedGateway
+    gateway: StripeGateway
+    stripe: StripeEmulator
     clock: ManualClock
     uows: SqlUnitOfWorkFactory
 
@@ -68,7 +71,7 @@ class System:
             NewStore(name="Kiosk", business_email="owner@kiosk.example", currency="EUR")
         )
         setup = await self.use_cases.set_up_payments(PaymentSetup(store_id=created.store.id))
-        await self.gateway.complete_onboarding(setup.account_id)
+        await self.stripe.complete_onboarding(setup.account_id)
         await self.release_all()
         return await self.use_cases.get_store(created.store.id)
 
@@ -85,15 +88,15 @@ class System:
 
     async def paid_payment(self, store: Store, reference: str, amount: int) -> Payment:
         made = await self.checkout(store, await self.order(store, reference, amount))
-        await self.gateway.confirm(made.intent.id, made.intent.client_secret, test_cards.SUCCEEDS)
+        await self.stripe.confirm(made.intent.id, made.intent.client_secret, test_cards.SUCCEEDS)
         await self.release_all()
         return await self.use_cases.get_payment(store.id, made.payment.id)
 
     async def release_all(self) -> None:
         for _ in range(20):
-            if not self.gateway.waiting_deliveries:
+            if not self.stripe.waiting_deliveries:
                 return
-            await self.gateway.release()
+            await self.stripe.release()
         raise AssertionError("deliveries keep failing")
 
     async def ledger_of(self, payment: Payment) -> list[LedgerEntry]:
@@ -108,7 +111,7 @@ class System:
 
 def build_system(uows: SqlUnitOfWorkFactory) -> System:
     clock = ManualClock(T0)
-    gateway = SimulatedGateway(
+    emulated = emulated_stripe(
         webhook_secret=WEBHOOK_SECRET,
         public_url=PUBLIC_URL,
         clock=clock.now,
@@ -118,7 +121,7 @@ def build_system(uows: SqlUnitOfWorkFactory) -> System:
     use_cases = UseCases(
         Ports(
             uows,
-            gateway,
+            emulated.gateway,
             clock,
             SequentialIds(),
             RandomSecrets(),
@@ -131,8 +134,8 @@ def build_system(uows: SqlUnitOfWorkFactory) -> System:
     async def deliver(payload: bytes, signature: str, connect: bool) -> None:
         await use_cases.handle_gateway_event(payload, signature, connect=connect)
 
-    gateway.connect_delivery(deliver)
-    return System(use_cases, gateway, clock, uows)
+    emulated.emulator.connect_delivery(deliver)
+    return System(use_cases, emulated.gateway, emulated.emulator, clock, uows)
 
 
 @pytest.fixture
@@ -160,9 +163,9 @@ async def deliver_concurrently(system: System) -> tuple[Store, str, str, list[ob
     store = await system.onboarded_store()
     made = await system.checkout(store, await system.order(store, "A-1", 2000))
     await system.release_all()
-    await system.gateway.confirm(made.intent.id, made.intent.client_secret, test_cards.SUCCEEDS)
+    await system.stripe.confirm(made.intent.id, made.intent.client_secret, test_cards.SUCCEEDS)
     [delivery] = [
-        d for d in system.gateway.waiting_deliveries if d.type == "payment_intent.succeeded"
+        d for d in system.stripe.waiting_deliveries if d.type == "payment_intent.succeeded"
     ]
     signature = sign(delivery.payload, WEBHOOK_SECRET, system.clock.now())
     outcomes = await asyncio.gather(
@@ -256,7 +259,7 @@ async def test_concurrent_checkouts_of_one_order_yield_one_intent(system: System
 
     assert len({result.intent.id for result in made}) == 1
     assert len({result.payment.id for result in made}) == 1
-    created = [e for e in system.gateway.sent_events if e["type"] == "payment_intent.created"]
+    created = [e for e in system.stripe.sent_events if e["type"] == "payment_intent.created"]
     assert len(created) == 1
     assert await system.count(select(func.count()).select_from(payments)) == 1
     payment = await system.use_cases.get_payment(store.id, made[0].payment.id)

@@ -16,11 +16,10 @@ import httpx
 import pytest
 from contract.databases import postgres_database, sqlite_url
 from e2e.conftest import ADMIN, API, assert_problem, bearer
-from faults.fault_kit import ADMIN_TOKEN as SERVED_ADMIN_TOKEN
-from faults.fault_kit import closed_stripe, serving
+from integration.served import ADMIN_TOKEN as SERVED_ADMIN_TOKEN
+from integration.served import served, stripe_settings
 
-from adapters.simulated import SimulatedGateway
-from application.gateway import GatewayAccount, NewAccount
+from application.gateway import GatewayAccount, NewAccount, PaymentGateway
 from application.ports import UnitOfWork, UnitOfWorkFactory
 
 from .databases import database_url, rows
@@ -97,9 +96,9 @@ async def test_keys_rotated_at_once_with_one_key_rotate_once(database_url: str) 
 
 
 class HeldAccounts:
-    """The simulated gateway, but opening an account waits until the test lets it go on."""
+    """The service's gateway, but opening an account waits until the test lets it go on."""
 
-    def __init__(self, gateway: SimulatedGateway) -> None:
+    def __init__(self, gateway: PaymentGateway) -> None:
         self._gateway = gateway
         self.asked = 0
         self.entered = asyncio.Event()
@@ -120,7 +119,7 @@ async def test_a_retry_while_the_first_request_runs_waits_then_is_told_to_come_b
 ) -> None:
     held: list[HeldAccounts] = []
 
-    def holding(gateway: SimulatedGateway) -> HeldAccounts:
+    def holding(gateway: PaymentGateway) -> HeldAccounts:
         held.append(HeldAccounts(gateway))
         return held[0]
 
@@ -247,15 +246,19 @@ async def empty_database(
 async def test_two_workers_given_one_key_at_once_open_one_store(
     empty_database: str, tmp_path: Path
 ) -> None:
-    with (
-        closed_stripe() as stripe_url,
-        serving(empty_database, stripe_url, tmp_path, workers=2) as served,
-    ):
+    # Several workers take the Stripe gateway; opening a store never asks Stripe anything.
+    with served(
+        tmp_path,
+        workers=2,
+        STOREPAY_DATABASE_URL=empty_database,
+        STOREPAY_RATE_LIMIT_PER_MINUTE="0",
+        **stripe_settings(),
+    ) as server:
         admin = {"Authorization": f"Bearer {SERVED_ADMIN_TOKEN}"}
         headers = {**admin, "Idempotency-Key": "open-atelier-ana"}
         # A connection each, so that both workers take some of them.
         limits = httpx.Limits(max_connections=AT_ONCE, max_keepalive_connections=0)
-        async with httpx.AsyncClient(base_url=served.base, timeout=30, limits=limits) as client:
+        async with httpx.AsyncClient(base_url=server.url, timeout=30, limits=limits) as client:
             answers = await asyncio.gather(
                 *(
                     client.post(f"{API}/admin/stores", json=STORE, headers=headers)

@@ -15,7 +15,7 @@ from e2e.conftest import StoreKey, open_store, service_for
 from e2e.shopping import Marketplace
 from litestar.testing import TestClient
 
-from adapters.simulated import OnboardingSession
+from adapters.stripe_emulator import OnboardingSession
 from entrypoints.container import Service
 from entrypoints.http.app import create_app
 
@@ -32,7 +32,7 @@ def market(client: TestClient[Any], service: Service) -> Marketplace:
 def onboarding(market: Marketplace, client: TestClient[Any]) -> tuple[StoreKey, OnboardingSession]:
     store = open_store(client)
     account_id = market.set_up_payments(store)
-    return store, market.gateway.latest_onboarding_link(account_id)
+    return store, market.stripe.latest_onboarding_link(account_id)
 
 
 def local(url: str) -> str:
@@ -57,10 +57,10 @@ def test_a_refresh_token_mints_one_link(
     _, session = onboarding
     first = client.get(local(session.refresh_url), follow_redirects=False)
     assert first.status_code == 303
-    fresh = market.gateway.latest_onboarding_link(account_of(session))
+    fresh = market.stripe.latest_onboarding_link(account_of(session))
 
     refused(client.get(local(session.refresh_url), follow_redirects=False))
-    assert market.gateway.latest_onboarding_link(account_of(session)) == fresh
+    assert market.stripe.latest_onboarding_link(account_of(session)) == fresh
 
     # The fresh link's own refresh token works, once too.
     assert client.get(local(fresh.refresh_url), follow_redirects=False).status_code == 303
@@ -105,7 +105,7 @@ def test_no_link_is_minted_once_onboarding_is_complete(
 
     assert response.status_code == 403
     assert "This link has expired" in response.text
-    assert market.gateway.latest_onboarding_link(account_of(session)) == session
+    assert market.stripe.latest_onboarding_link(account_of(session)) == session
 
 
 @pytest.fixture
@@ -136,7 +136,7 @@ def test_one_token_refreshed_at_once_mints_one_link(tmp_path: Path) -> None:
         market = Marketplace(client, service)
         store = open_store(client)
         account_id = market.set_up_payments(store)
-        session = market.gateway.latest_onboarding_link(account_id)
+        session = market.stripe.latest_onboarding_link(account_id)
 
         async def race() -> list[int]:
             transport = httpx.ASGITransport(app=app)

@@ -65,7 +65,7 @@ def shop(market: Marketplace) -> StoreKey:
 
 def plant_saved_card(market: Marketplace, store: StoreKey, email: str = SHOPPER) -> str:
     """The shopper paid an earlier purchase with a card and saved it with the store: its id."""
-    gateway = market.gateway
+    gateway = market.service.adapters.gateway()
     account = market.set_up_payments(store)
 
     async def pay_and_save() -> str:
@@ -84,7 +84,7 @@ def plant_saved_card(market: Marketplace, store: StoreKey, email: str = SHOPPER)
                 save_payment_method=True,
             )
         )
-        await gateway.confirm(intent.id, intent.client_secret, SUCCEEDS)
+        await market.stripe.confirm(intent.id, intent.client_secret, SUCCEEDS)
         [card] = await gateway.list_payment_methods(customer)
         return card.payment_method_id
 

@@ -17,7 +17,7 @@ from e2e.shopping import SUCCEEDS, Marketplace, signed
 from litestar.testing import TestClient
 from log_capture import captured_log
 
-from adapters.simulated import DeliveryMode
+from adapters.stripe_emulator import DeliveryMode
 from entrypoints.container import Service
 
 WEBHOOK_SECRET = "whsec_never_logged_0123456789"
@@ -63,9 +63,9 @@ def test_a_whole_story_leaves_no_secret_in_the_logs(
     shop = market.ready_store()
     order_id = market.order(shop, customer_email=SHOPPER)
     intent = market.intent_for(shop, order_id, customer_email=SHOPPER, save_payment_method=True)
-    market.gateway.delivery_mode = DeliveryMode.HELD
+    market.stripe.delivery_mode = DeliveryMode.HELD
     market.confirm(intent, SUCCEEDS)
-    for delivery in market.gateway.waiting_deliveries:
+    for delivery in market.stripe.waiting_deliveries:
         path = "/webhooks/stripe/connect" if delivery.connect else "/webhooks/stripe"
         body, headers = signed(delivery.payload, WEBHOOK_SECRET)
         assert client.post(path, content=body, headers=headers).status_code == 200

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 from e2e.conftest import API, StoreKey, open_store, service_for
-from e2e.store_support import SUCCEEDS, gateway, onboard
+from e2e.store_support import SUCCEEDS, onboard, stripe
 from litestar.testing import AsyncTestClient, TestClient
 
 from entrypoints.container import Service
@@ -61,7 +61,7 @@ async def _ready_store(client: AsyncTestClient[Any], service: Service) -> StoreK
     store = StoreKey(id=created.json()["id"], api_key=created.json()["api_key"])
     setup = await client.post(f"{API}/store/payments/setup", headers=store.headers)
     assert setup.status_code == 200, setup.text
-    await gateway(service).complete_onboarding(setup.json()["stripe_account_id"])
+    await stripe(service).complete_onboarding(setup.json()["stripe_account_id"])
     return store
 
 
@@ -123,7 +123,7 @@ def test_a_delivery_that_failed_is_applied_later_without_anyone_asking(tmp_path:
         store = open_store(client)
         onboard(client, service, store)
         endpoint = _DownOnce(service)
-        gateway(service).connect_delivery(endpoint)
+        stripe(service).connect_delivery(endpoint)
         order = client.post(
             f"{API}/store/orders",
             json={
@@ -157,4 +157,4 @@ def test_a_delivery_that_failed_is_applied_later_without_anyone_asking(tmp_path:
             if status == "paid":
                 break
         assert status == "paid"
-        assert gateway(service).waiting_deliveries == []
+        assert stripe(service).waiting_deliveries == []

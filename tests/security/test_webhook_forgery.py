@@ -21,8 +21,7 @@ from e2e.conftest import assert_problem, service_for
 from e2e.shopping import SUCCEEDS, Marketplace, signed
 from litestar.testing import TestClient
 
-from adapters.simulated import DeliveryMode
-from adapters.simulated.delivery import Delivery
+from adapters.stripe_emulator import Delivery, DeliveryMode
 from entrypoints.container import Service
 
 PLATFORM_SECRET = "whsec_security_platform"
@@ -59,12 +58,12 @@ def held(client: TestClient[Any], service: Service) -> Held:
     market = Marketplace(client, service)
     shop = market.ready_store()
     intent = market.intent_for(shop, market.order(shop))
-    market.gateway.delivery_mode = DeliveryMode.HELD
+    market.stripe.delivery_mode = DeliveryMode.HELD
     market.confirm(intent, SUCCEEDS)
     # a Connect event too: the store's account changes
     account = client.get("/api/v1/store/payments/config", headers=shop.headers).json()
     client.post(f"/simulator/accounts/{account['stripe_account_id']}/complete-onboarding")
-    deliveries = list(market.gateway.waiting_deliveries)
+    deliveries = list(market.stripe.waiting_deliveries)
     assert {d.connect for d in deliveries} == {False, True}
     return Held(market, intent["payment_id"], deliveries)
 
