@@ -336,7 +336,8 @@ class UnitOfWorkFactory(Protocol):
 
 
 class DeliveryOutcome(enum.StrEnum):
-    """What became of one delivery of a gateway event."""
+    """What became of one delivery of a gateway event: the webhook use case answers one of the
+    first three, telemetry hears of all five."""
 
     APPLIED = "applied"
     DUPLICATE = "duplicate"  # handled before: acknowledged, nothing changed

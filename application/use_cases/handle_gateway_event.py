@@ -12,7 +12,6 @@ is told to send it again.
 
 from __future__ import annotations
 
-import enum
 import logging
 from datetime import timedelta
 
@@ -53,12 +52,6 @@ logger = logging.getLogger(__name__)
 MAX_ERROR_LENGTH = 1000
 
 
-class EventOutcome(enum.StrEnum):
-    APPLIED = "applied"
-    IGNORED = "ignored"  # authentic, of a type storepay does not act on
-    DUPLICATE = "duplicate"  # already handled: acknowledged, nothing changed
-
-
 _ACTED_ON = (
     PaymentIntentEvent,
     RefundEvent,
@@ -75,9 +68,9 @@ def acts_on(event: GatewayEvent) -> bool:
     return isinstance(event, _ACTED_ON)
 
 
-def _outcome_of(event: GatewayEvent) -> EventOutcome:
+def _outcome_of(event: GatewayEvent) -> DeliveryOutcome:
     """What handling a new delivery of ``event`` comes to, once applied."""
-    return EventOutcome.APPLIED if acts_on(event) else EventOutcome.IGNORED
+    return DeliveryOutcome.APPLIED if acts_on(event) else DeliveryOutcome.IGNORED
 
 
 class HandleGatewayEvent:
@@ -95,7 +88,7 @@ class HandleGatewayEvent:
 
     async def __call__(
         self, payload: bytes, signature_header: str, *, connect: bool
-    ) -> EventOutcome:
+    ) -> DeliveryOutcome:
         """One delivery of an event, reported to telemetry with what became of it."""
         try:
             event = self._gateway.parse_event(payload, signature_header, connect=connect)
@@ -107,8 +100,8 @@ class HandleGatewayEvent:
         except Exception:
             self._telemetry.gateway_event(event.type, DeliveryOutcome.FAILED, None)
             raise
-        lag = None if outcome is EventOutcome.DUPLICATE else self._lag(event)
-        self._telemetry.gateway_event(event.type, DeliveryOutcome(outcome.value), lag)
+        lag = None if outcome is DeliveryOutcome.DUPLICATE else self._lag(event)
+        self._telemetry.gateway_event(event.type, outcome, lag)
         return outcome
 
     def _lag(self, event: GatewayEvent) -> timedelta:
@@ -116,7 +109,7 @@ class HandleGatewayEvent:
         gateway stamps whole seconds, and clocks differ)."""
         return max(self._clock.now() - event.created_at, timedelta(0))
 
-    async def apply(self, event: GatewayEvent, payload: bytes, *, connect: bool) -> EventOutcome:
+    async def apply(self, event: GatewayEvent, payload: bytes, *, connect: bool) -> DeliveryOutcome:
         try:
             try:
                 return await self._apply_new(event, payload, connect)
@@ -131,7 +124,9 @@ class HandleGatewayEvent:
             await self._record_failure(event, payload, connect, error)
             raise
 
-    async def _apply_new(self, event: GatewayEvent, payload: bytes, connect: bool) -> EventOutcome:
+    async def _apply_new(
+        self, event: GatewayEvent, payload: bytes, connect: bool
+    ) -> DeliveryOutcome:
         """The event applied as a first delivery, claimed by the commit (on PostgreSQL, a unit
         of work that reads and then commits in one statement)."""
         outcome = _outcome_of(event)
@@ -141,7 +136,9 @@ class HandleGatewayEvent:
             await uow.commit()
         return outcome
 
-    async def _apply_once(self, event: GatewayEvent, payload: bytes, connect: bool) -> EventOutcome:
+    async def _apply_once(
+        self, event: GatewayEvent, payload: bytes, connect: bool
+    ) -> DeliveryOutcome:
         outcome = _outcome_of(event)
         async with self._uow_factory() as uow:
             # The event goes into the inbox as handled: the claim and the record of its
@@ -150,7 +147,7 @@ class HandleGatewayEvent:
             if not await uow.inbox.add(self._handled(event, payload, connect, outcome)):
                 failed_before = await uow.inbox.get(event.event_id)
                 if failed_before is None or failed_before.handled:
-                    return EventOutcome.DUPLICATE
+                    return DeliveryOutcome.DUPLICATE
             await self._apply(uow, event)
             if failed_before is not None:
                 self._mark_handled(failed_before, outcome)
@@ -159,16 +156,16 @@ class HandleGatewayEvent:
             return outcome
 
     def _handled(
-        self, event: GatewayEvent, payload: bytes, connect: bool, outcome: EventOutcome
+        self, event: GatewayEvent, payload: bytes, connect: bool, outcome: DeliveryOutcome
     ) -> InboxEvent:
         record = self._received(event, payload, connect)
         self._mark_handled(record, outcome)
         return record
 
-    def _mark_handled(self, record: InboxEvent, outcome: EventOutcome) -> None:
+    def _mark_handled(self, record: InboxEvent, outcome: DeliveryOutcome) -> None:
         record.attempts += 1
         record.status = (
-            InboxStatus.IGNORED if outcome is EventOutcome.IGNORED else InboxStatus.PROCESSED
+            InboxStatus.IGNORED if outcome is DeliveryOutcome.IGNORED else InboxStatus.PROCESSED
         )
         record.last_error = None
         record.processed_at = self._clock.now()
