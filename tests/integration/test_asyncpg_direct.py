@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
-from contract.databases import postgres_database
+from contract.databases import migrated_postgres_database
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -71,7 +71,7 @@ def anyio_backend() -> str:
 
 @pytest.fixture
 async def engine(anyio_backend: str) -> AsyncIterator[AsyncEngine]:
-    async with postgres_database() as url:
+    async with migrated_postgres_database() as url:
         made = create_engine(url, pool_size=2)
         async with made.begin() as connection:
             await connection.run_sync(metadata.create_all)

@@ -1,7 +1,8 @@
 """A unit of work's writes merged into one statement at the commit on PostgreSQL
 (``adapters.sqlalchemy.merged_writes``): what is merged and what is not, and, on a real
-PostgreSQL, that a merged commit stores exactly what one statement at a time would, keeps the
-order of rows inserted together, and refuses all of it on a changed version or a duplicate."""
+PostgreSQL migrated as storepay's are, that a merged commit stores exactly what one statement
+at a time would, keeps the order of rows inserted together, and refuses all of it on a changed
+version (SQLSTATE 40001, raised on purpose) or a duplicate."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from contract.databases import NO_POSTGRES, POSTGRES_URL, postgres_database
+from contract.databases import NO_POSTGRES, POSTGRES_URL, migrated_postgres_database
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sqlalchemy import create_engine
@@ -82,7 +84,9 @@ def test_writes_to_tables_of_their_own_become_one_statement_that_checks_each_ver
     )
     assert statement is not None
     assert statement.sql.startswith("WITH w0 AS (UPDATE notes SET")
-    assert statement.sql.endswith("SELECT 1 / ((SELECT count(*) FROM w0) = 1)::int")
+    assert statement.sql.endswith(
+        "SELECT CASE WHEN (SELECT count(*) FROM w0) = 1 THEN 1 ELSE storepay_version_changed() END"
+    )
     assert "$11" in statement.sql
     assert "$12" not in statement.sql
     assert statement.values == ["mine", 2, "n1", 1, "t1", "new", 1, "n1", 5, "n1", 7]
@@ -92,7 +96,9 @@ def test_writes_to_tables_of_their_own_become_one_statement_that_checks_each_ver
 def test_a_single_write_is_one_statement_that_checks_its_version_too() -> None:
     statement = merged(DIALECT, [(("notes", "n1"), [note_update("mine", 1)])])
     assert statement is not None
-    assert statement.sql.endswith("SELECT 1 / ((SELECT count(*) FROM w0) = 1)::int")
+    assert statement.sql.endswith(
+        "SELECT CASE WHEN (SELECT count(*) FROM w0) = 1 THEN 1 ELSE storepay_version_changed() END"
+    )
 
 
 def test_inserts_alone_check_nothing() -> None:
@@ -137,7 +143,7 @@ def anyio_backend() -> str:
 async def engine(anyio_backend: str) -> AsyncIterator[AsyncEngine]:
     if POSTGRES_URL is None:
         pytest.skip(NO_POSTGRES)
-    async with postgres_database() as url:
+    async with migrated_postgres_database() as url:
         made = create_engine(url, pool_size=2)
         async with made.begin() as connection:
             await connection.run_sync(metadata.create_all)
@@ -181,7 +187,7 @@ async def test_a_merged_commit_stores_every_write_and_keeps_rows_in_the_order_gi
 
 
 async def test_a_changed_version_refuses_the_whole_merged_commit(engine: AsyncEngine) -> None:
-    with pytest.raises(ConcurrentUpdate, match="n1 was changed"):
+    with pytest.raises(ConcurrentUpdate, match="n1 was changed") as refused:
         await commit_writes(
             engine,
             (("tags", "t1"), tag_insert("t1")),
@@ -189,6 +195,9 @@ async def test_a_changed_version_refuses_the_whole_merged_commit(engine: AsyncEn
             (None, entry_inserts(1)),
         )
     assert await stored(engine) == ([("first", 1)], [], [])
+    failure = refused.value.__cause__
+    assert isinstance(failure, DBAPIError)
+    assert failure.orig.sqlstate == "40001"  # type: ignore[union-attr]
 
 
 async def test_a_duplicate_refuses_the_whole_merged_commit(engine: AsyncEngine) -> None:
