@@ -105,8 +105,12 @@ class PaymentRepository(Protocol):
 
     async def get(self, store_id: str, payment_id: str) -> Payment | None: ...
 
-    async def by_intent_id(self, payment_intent_id: str) -> Payment | None:
-        """The payment of a gateway intent, locked for the rest of the transaction."""
+    async def by_intent_id(self, payment_intent_id: str, *, lock: bool = False) -> Payment | None:
+        """The payment of a gateway intent. With ``lock``, it is this unit of work's until the
+        unit of work ends: another one that reads it with ``lock``, or commits a change to it,
+        waits until then (and reads what this one committed), so that concurrent changes of
+        one payment queue instead of failing with ``ConcurrentUpdate``. Without, it is read as
+        any other record, its save checked against the version read."""
         ...
 
     async def latest_for_order(self, store_id: str, order_id: str) -> Payment | None:

@@ -34,7 +34,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import DBAPIError
 
 from .compiled import NotFixed, compiled
 from .steps import Step
@@ -85,11 +84,6 @@ def merged(
             refused.append(step.refused)
     checked = f"CASE WHEN {' AND '.join(counts)} THEN 1 ELSE {_REFUSE} END" if counts else "1"
     return MergedWrites(f"WITH {', '.join(parts)} SELECT {checked}", values, refused)
-
-
-def is_refused(error: DBAPIError) -> bool:
-    """Whether ``error`` is a merged statement's version check failing (40001, on purpose)."""
-    return getattr(error.orig, "sqlstate", None) == "40001"
 
 
 def _renumbered(sql: str, offset: int) -> str:

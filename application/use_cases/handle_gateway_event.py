@@ -1,13 +1,13 @@
 """Apply one webhook from the gateway: verified, stored once, applied once, never lost.
 
 The event is stored in the inbox with its id unique and applied in the same transaction. Most
-deliveries are first deliveries, so the first attempt takes the event to be new and lets the
-commit claim it; when the commit finds it known (or anything else goes wrong), the careful way
-follows: claim first, then apply, with the payment it touches locked. A duplicate is
-acknowledged and changes nothing. If applying fails,
-everything rolls back, the event is kept as failed with its attempt count and error (so
-reconciliation retries it even if the gateway gives up), and the error propagates so the gateway
-is told to send it again.
+deliveries are first deliveries, so the first attempt takes the event to be new, reads the
+payment without locking it (its save is checked by its version) and lets the commit claim the
+event; when the commit finds it known or the payment changed (or anything else goes wrong), the
+careful way follows: claim first, then apply, with the payment it touches locked. A duplicate is
+acknowledged and changes nothing. If applying fails, everything rolls back, the event is kept as
+failed with its attempt count and error (so reconciliation retries it even if the gateway gives
+up), and the error propagates so the gateway is told to send it again.
 """
 
 from __future__ import annotations
@@ -132,7 +132,7 @@ class HandleGatewayEvent:
         outcome = _outcome_of(event)
         async with self._uow_factory() as uow:
             await uow.inbox.claim(self._handled(event, payload, connect, outcome))
-            await self._apply(uow, event)
+            await self._apply(uow, event, lock=False)
             await uow.commit()
         return outcome
 
@@ -148,7 +148,7 @@ class HandleGatewayEvent:
                 failed_before = await uow.inbox.get(event.event_id)
                 if failed_before is None or failed_before.handled:
                     return DeliveryOutcome.DUPLICATE
-            await self._apply(uow, event)
+            await self._apply(uow, event, lock=True)
             if failed_before is not None:
                 self._mark_handled(failed_before, outcome)
                 await uow.inbox.save(failed_before)
@@ -201,17 +201,18 @@ class HandleGatewayEvent:
             # The store itself is failing; the gateway will send the event again.
             logger.exception("could not record the failure of gateway event %s", event.event_id)
 
-    async def _apply(self, uow: UnitOfWork, event: GatewayEvent) -> None:
+    async def _apply(self, uow: UnitOfWork, event: GatewayEvent, *, lock: bool) -> None:
+        """``event`` applied in ``uow``; with ``lock``, the payment it changes locked first."""
         if isinstance(event, PaymentIntentEvent):
-            payment = await self._payment(uow, event.payment_intent_id)
+            payment = await self._payment(uow, event.payment_intent_id, lock)
             payment.observe_intent(event.observation)
             await save_payment(uow, payment)
         elif isinstance(event, RefundEvent):
-            payment = await self._payment(uow, event.payment_intent_id)
+            payment = await self._payment(uow, event.payment_intent_id, lock)
             payment.observe_refund(event.observation)
             await save_payment(uow, payment)
         elif isinstance(event, DisputeEvent):
-            payment = await self._payment(uow, event.payment_intent_id)
+            payment = await self._payment(uow, event.payment_intent_id, lock)
             payment.observe_dispute(event.observation)
             await save_payment(uow, payment)
         elif isinstance(event, AccountUpdatedEvent):
@@ -255,8 +256,8 @@ class HandleGatewayEvent:
             await uow.payment_methods.add(saved_method(event.card, store_id, email, self._clock))
 
     @staticmethod
-    async def _payment(uow: UnitOfWork, payment_intent_id: str) -> Payment:
-        payment = await uow.payments.by_intent_id(payment_intent_id)
+    async def _payment(uow: UnitOfWork, payment_intent_id: str, lock: bool) -> Payment:
+        payment = await uow.payments.by_intent_id(payment_intent_id, lock=lock)
         if payment is None:
             raise UnknownGatewayObject(f"no payment for intent {payment_intent_id} (yet)")
         return payment
