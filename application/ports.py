@@ -105,8 +105,12 @@ class PaymentRepository(Protocol):
 
     async def get(self, store_id: str, payment_id: str) -> Payment | None: ...
 
-    async def by_intent_id(self, payment_intent_id: str) -> Payment | None:
-        """The payment of a gateway intent, locked for the rest of the transaction."""
+    async def by_intent_id(self, payment_intent_id: str, *, lock: bool = False) -> Payment | None:
+        """The payment of a gateway intent. With ``lock``, it is this unit of work's until the
+        unit of work ends: another one that reads it with ``lock``, or commits a change to it,
+        waits until then (and reads what this one committed), so that concurrent changes of
+        one payment queue instead of failing with ``ConcurrentUpdate``. Without, it is read as
+        any other record, its save checked against the version read."""
         ...
 
     async def latest_for_order(self, store_id: str, order_id: str) -> Payment | None:
@@ -336,7 +340,8 @@ class UnitOfWorkFactory(Protocol):
 
 
 class DeliveryOutcome(enum.StrEnum):
-    """What became of one delivery of a gateway event."""
+    """What became of one delivery of a gateway event: the webhook use case answers one of the
+    first three, telemetry hears of all five."""
 
     APPLIED = "applied"
     DUPLICATE = "duplicate"  # handled before: acknowledged, nothing changed

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import copy
 import threading
+from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from application.ports import CustomerSession, IdempotencyRecord, InboxEvent
 from domain.ledger import LedgerEntry
@@ -124,7 +125,7 @@ class Transaction:
         self.inbox = Changes(database.inbox, lock)
         self.ledger = JournalChanges(database.ledger, lock)
         self.idempotency = Changes(database.idempotency, lock)
-        self._all: tuple[_Staged, ...] = (
+        self._tables: tuple[Changes[Any, Any], ...] = (
             self.stores,
             self.orders,
             self.payments,
@@ -132,9 +133,14 @@ class Transaction:
             self.payment_methods,
             self.customer_sessions,
             self.inbox,
-            self.ledger,
             self.idempotency,
         )
+        self._all: tuple[_Staged, ...] = (*self._tables, self.ledger)
+
+    def in_the_way(self) -> Future[None] | None:
+        """What the commit must wait for: the end of another transaction that locked a row
+        this one writes."""
+        return next(filter(None, (table.in_the_way() for table in self._tables)), None)
 
     def commit(self) -> None:
         """Make every staged change visible at once, or none of them (and raise)."""

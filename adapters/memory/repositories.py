@@ -81,8 +81,14 @@ class MemoryPaymentRepository:
         payment = self._rows.get(payment_id)
         return payment if payment is not None and payment.store_id == store_id else None
 
-    async def by_intent_id(self, payment_intent_id: str) -> Payment | None:
-        found = self._rows.select(lambda payment: payment.payment_intent_id == payment_intent_id)
+    async def by_intent_id(self, payment_intent_id: str, *, lock: bool = False) -> Payment | None:
+        def of_the_intent(payment: Payment) -> bool:
+            return payment.payment_intent_id == payment_intent_id
+
+        if lock:
+            found = await self._rows.select_locked(of_the_intent)
+        else:
+            found = self._rows.select(of_the_intent)
         return found[0] if found else None
 
     async def latest_for_order(self, store_id: str, order_id: str) -> Payment | None:

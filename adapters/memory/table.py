@@ -3,14 +3,20 @@
 Every row carries the version of the commit that wrote it. A transaction remembers the version
 of each row when it first read (or wrote) it; committing checks that no other transaction has
 committed that row since, so a concurrent update is refused instead of silently lost.
+
+A transaction may also lock the rows it reads (``select_locked``), as a database's
+``FOR UPDATE`` does: until it ends, another transaction that locks one of them, or commits a
+change to one, waits for it. The waits are futures any thread's event loop can await.
 """
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import threading
-from collections.abc import Callable, Hashable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Hashable, Iterator, Mapping
+from concurrent.futures import Future
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Generic, TypeVar
 
@@ -33,6 +39,12 @@ class Row(Generic[V]):
     version: int
 
 
+@dataclass(frozen=True, slots=True)
+class RowLock:
+    owner: object  # the transaction's changes to the table
+    released: Future[None] = field(default_factory=Future)
+
+
 class Table(Generic[K, V]):
     """Committed rows of one kind, with the unique keys a database would enforce."""
 
@@ -48,6 +60,7 @@ class Table(Generic[K, V]):
         self.unique = dict(unique or {})
         self.at_rest = at_rest  # the private copy of a value that a write stores
         self.rows: dict[K, Row[V]] = {}
+        self.locks: dict[K, RowLock] = {}  # rows a transaction locked until it ends
 
     def version(self, key: K) -> int:
         row = self.rows.get(key)
@@ -65,6 +78,7 @@ class Changes(Generic[K, V]):
         self._lock = lock
         self._staged: dict[K, V | None] = {}  # None: removed
         self._seen: dict[K, int] = {}
+        self._locked: list[K] = []
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -98,6 +112,27 @@ class Changes(Generic[K, V]):
             for key, _ in found:
                 self._see(key)
             return [copy.deepcopy(value) for _, value in found]
+
+    async def select_locked(self, where: Callable[[V], bool]) -> list[V]:
+        """``select``, every row found locked until this transaction ends: while another one
+        holds a lock on one of them, wait for it to end, then look again."""
+        while True:
+            with self._lock:
+                keys = [key for key, value in self._visible() if where(value)]
+                held = self._held_elsewhere(keys)
+                if held is None:
+                    for key in keys:
+                        if key not in self._table.locks:
+                            self._table.locks[key] = RowLock(self)
+                            self._locked.append(key)
+                    return self.select(where)
+            await asyncio.wrap_future(held)
+
+    def in_the_way(self) -> Future[None] | None:
+        """What committing the staged changes must wait for: the end of another transaction
+        that locked a row they write."""
+        with self._lock:
+            return self._held_elsewhere(self._staged)
 
     # -- writing ------------------------------------------------------------------------------
 
@@ -156,6 +191,10 @@ class Changes(Generic[K, V]):
     def discard(self) -> None:
         self._staged.clear()
         self._seen.clear()
+        with self._lock:
+            for key in self._locked:
+                self._table.locks.pop(key).released.set_result(None)
+            self._locked.clear()
 
     # -- internals ----------------------------------------------------------------------------
 
@@ -164,6 +203,13 @@ class Changes(Generic[K, V]):
             return self._staged[key]
         row = self._table.rows.get(key)
         return None if row is None else row.value
+
+    def _held_elsewhere(self, keys: Collection[K]) -> Future[None] | None:
+        for key in keys:
+            lock = self._table.locks.get(key)
+            if lock is not None and lock.owner is not self:
+                return lock.released
+        return None
 
     def _see(self, key: K) -> None:
         if key not in self._seen:

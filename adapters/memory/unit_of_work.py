@@ -3,11 +3,14 @@
 Isolation is "read committed": a unit of work sees what others committed up to each read, plus
 its own uncommitted writes. Conflicting writes are settled by the first commit: a unit of work
 whose commit would overwrite a row another one committed after it read it raises
-:class:`ConcurrentUpdate` and commits nothing (the SQL adapters lock such rows instead).
+:class:`ConcurrentUpdate` and commits nothing. A read that locks (``lock=True``) holds its rows
+until the unit of work ends, as the SQL adapters' do: another unit of work's locking read of
+them, or its commit of a change to them, waits until then.
 """
 
 from __future__ import annotations
 
+import asyncio
 from types import TracebackType
 from typing import Self
 
@@ -69,6 +72,8 @@ class MemoryUnitOfWork:
         self._transaction.rollback()
 
     async def commit(self) -> None:
+        while (in_the_way := self._transaction.in_the_way()) is not None:
+            await asyncio.wrap_future(in_the_way)
         self._transaction.commit()
 
     async def rollback(self) -> None:

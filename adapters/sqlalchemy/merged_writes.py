@@ -8,13 +8,14 @@ made by the statement itself, from the number of rows it changed::
     WITH w0 AS (UPDATE payments ... RETURNING 1),
          w1 AS (UPDATE orders ... RETURNING 1),
          w2 AS (INSERT INTO ledger_entries ... VALUES (...), (...))
-    SELECT 1 / ((SELECT count(*) FROM w0) = 1 AND (SELECT count(*) FROM w1) = 1)::int
+    SELECT CASE WHEN (SELECT count(*) FROM w0) = 1 AND (SELECT count(*) FROM w1) = 1
+                THEN 1 ELSE storepay_version_changed() END
 
-A version found changed divides by zero: the statement fails, and with it every part of it.
-So the statement is whole on its own, and a unit of work that wrote nothing before it needs no
-transaction around it (no ``BEGIN``, no ``COMMIT``: two round trips fewer). Plain SQL has no
-other way to fail a statement on a condition; nothing else in a merged statement divides, so
-the error names this check alone (:func:`is_refused`).
+A version found changed calls ``storepay_version_changed()`` (made by migration 0007), which
+raises ``serialization_failure``, SQLSTATE 40001: the statement fails, and with it every part
+of it, and :mod:`.refusals` reads the error as ``ConcurrentUpdate``. So the statement is whole
+on its own, and a unit of work that wrote nothing before it needs no transaction around it (no
+``BEGIN``, no ``COMMIT``: two round trips fewer).
 
 Every part of one statement works on the same snapshot and none sees what another changes, so
 only writes that cannot meet are merged: steps their repository marked ``mergeable`` (a row
@@ -33,13 +34,12 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import DBAPIError
 
 from .compiled import NotFixed, compiled
 from .steps import Step
 
 _PARAMETER = re.compile(r"\$(\d+)")
-_DIVISION_BY_ZERO = "22012"  # PostgreSQL's SQLSTATE
+_REFUSE = "storepay_version_changed()"  # raises serialization_failure (40001)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,13 +82,8 @@ def merged(
             parts.append(f"w{number} AS ({sql} RETURNING 1)")
             counts.append(f"(SELECT count(*) FROM w{number}) = 1")
             refused.append(step.refused)
-    checked = f"1 / ({' AND '.join(counts)})::int" if counts else "1"
+    checked = f"CASE WHEN {' AND '.join(counts)} THEN 1 ELSE {_REFUSE} END" if counts else "1"
     return MergedWrites(f"WITH {', '.join(parts)} SELECT {checked}", values, refused)
-
-
-def is_refused(error: DBAPIError) -> bool:
-    """Whether ``error`` is a merged statement's version check failing (division by zero)."""
-    return getattr(error.orig, "sqlstate", None) == _DIVISION_BY_ZERO
 
 
 def _renumbered(sql: str, offset: int) -> str:

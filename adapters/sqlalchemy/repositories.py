@@ -9,8 +9,6 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from application.ports import IdempotencyRecord, InboxEvent, InboxStatus, Page
 from domain.currency import Currency
@@ -57,31 +55,31 @@ class _Versioned:
         return self._table.name, key
 
     def _saw(self, key: Hashable, row: Mapping[Any, Any]) -> None:
-        self._tx.saw(self._key(key), row["version"], row)
+        self._tx.remember_read(self._key(key), row)
 
-    def _added(self, key: Hashable, values: dict[str, Any]) -> dict[str, Any]:
-        """The new row at ``key``, as this transaction now knows it (version 1)."""
+    async def _insert(
+        self,
+        key: Hashable,
+        values: dict[str, Any],
+        *also: sa.Executable,
+        children: Mapping[Key, Sequence[Mapping[str, Any]]] | None = None,
+    ) -> None:
+        """Insert the row at ``key`` (version 1), then run ``also``, the inserts of its
+        ``children``."""
         row = {**values, "version": 1}
-        self._tx.versions[self._key(key)] = 1
-        self._tx.rows[self._key(key)] = row
-        self._tx.added.add(self._key(key))
-        return row
-
-    async def _insert(self, key: Hashable, values: dict[str, Any], *also: sa.Executable) -> None:
-        row = self._added(key, values)
+        self._tx.remember_added(self._key(key), row, children)
         steps = [Step(self._insert_row, row, mergeable=True), *map(Step, also)]
         await self._tx.write(self._key(key), steps)
 
     async def _update(self, key: Hashable, values: dict[str, Any], *also: sa.Executable) -> None:
         """Write what changed of ``values`` over the row at ``key``, then run ``also``."""
         row_key = self._key(key)
-        versions = self._tx.versions
-        read = versions.get(row_key)
+        read = self._tx.version_of(row_key)
         if read is None:
             read = await self._tx.scalar(self._version_of, {"key_": key}, key=row_key)
             if read is None:
                 raise MissingRecord(f"no {self._table.name} row {key!r} to save")
-        as_read = self._tx.rows.get(row_key)
+        as_read = self._tx.row_of(row_key)
         changed = (
             values
             if as_read is None
@@ -91,11 +89,9 @@ class _Versioned:
                 if as_read.get(column, _UNREAD) != value
             }
         )
-        if not changed and not also and row_key in self._tx.added:
+        if not changed and not also and self._tx.was_added(row_key):
             return  # inserted by this transaction as it is: no one else can have changed it
-        versions[row_key] = read + 1
-        if as_read is not None:
-            self._tx.rows[row_key] = {**as_read, **changed, "version": read + 1}
+        self._tx.remember_saved(row_key, changed, read + 1)
         parameters = {**changed, "version": read + 1, "key_": key, "read_": read}
         refused = f"{self._table.name} row {key!r} was changed by another unit of work"
         steps = [Step(self._update_row, parameters, refused, mergeable=True), *map(Step, also)]
@@ -190,7 +186,7 @@ class SqlOrderRepository(_Versioned):
         await self._insert(order.id, mapping.order_values(order))
 
     async def get(self, store_id: str, order_id: str) -> Order | None:
-        known = self._tx.rows.get(self._key(order_id))
+        known = self._tx.row_of(self._key(order_id))
         if known is not None and known["store_id"] == store_id:
             # Read (or written) already in this transaction, with its payment perhaps: the
             # row as this transaction knows it is the one its save is checked against.
@@ -210,11 +206,9 @@ class SqlOrderRepository(_Versioned):
         del values["id"]
         await self._update(order.id, values)
 
-    async def _one(self, where: sa.ColumnElement[bool], key: Key | None = None) -> Order | None:
-        connection = await self._tx.reading(key)
-        return self._found(
-            (await connection.execute(sa.select(orders).where(where))).mappings().first()
-        )
+    async def _one(self, where: sa.ColumnElement[bool]) -> Order | None:
+        rows = await self._tx.fetch(sa.select(orders).where(where), tables=[orders.name])
+        return self._found(rows[0] if rows else None)
 
     def _found(self, row: Mapping[Any, Any] | None) -> Order | None:
         if row is None:
@@ -243,9 +237,12 @@ class SqlPaymentRepository(_Versioned):
     async def add(self, payment: Payment) -> None:
         children = _child_rows(payment)
         inserts = [sa.insert(table).values(values) for table, values in children if values]
-        await self._insert(payment.id, mapping.payment_values(payment), *inserts)
-        for table, values in children:
-            self._tx.rows_of[(table.name, payment.id)] = values
+        await self._insert(
+            payment.id,
+            mapping.payment_values(payment),
+            *inserts,
+            children={(table.name, payment.id): values for table, values in children},
+        )
 
     async def get(self, store_id: str, payment_id: str) -> Payment | None:
         found = await self._select(
@@ -254,9 +251,12 @@ class SqlPaymentRepository(_Versioned):
         )
         return found[0] if found else None
 
-    async def by_intent_id(self, payment_intent_id: str) -> Payment | None:
-        query = _BY_INTENT_LOCKED if self._tx.holds_locks else _BY_INTENT
-        found = await self._select(query, parameters={"intent_": payment_intent_id})
+    async def by_intent_id(self, payment_intent_id: str, *, lock: bool = False) -> Payment | None:
+        found = await self._select(
+            _BY_INTENT_LOCKED if lock else _BY_INTENT,
+            parameters={"intent_": payment_intent_id},
+            lock=lock,
+        )
         return found[0] if found else None
 
     async def latest_for_order(self, store_id: str, order_id: str) -> Payment | None:
@@ -275,17 +275,12 @@ class SqlPaymentRepository(_Versioned):
     ) -> Page[Payment]:
         query = sa.select(payments).where(payments.c.store_id == store_id)
         if starting_after is not None:
-            connection = await self._tx.reading()
-            cursor = (
-                await connection.execute(
-                    sa.select(payments.c.created_at, payments.c.id).where(
-                        payments.c.store_id == store_id, payments.c.id == starting_after
-                    )
-                )
-            ).first()
+            cursor = await self._position(
+                payments.c.store_id == store_id, payments.c.id == starting_after
+            )
             if cursor is None:
                 return Page(data=[], has_more=False)
-            query = query.where(_before(cursor.created_at, cursor.id))
+            query = query.where(_before(*cursor))
         if status is not None:
             query = query.where(payments.c.status == status.value)
         found = await self._select(query.order_by(*_newest_first()).limit(max(limit, 0) + 1))
@@ -298,14 +293,9 @@ class SqlPaymentRepository(_Versioned):
             payments.c.status.in_(_OPEN), payments.c.created_at < created_before
         )
         if after is not None:
-            connection = await self._tx.reading()
-            previous = (
-                await connection.execute(
-                    sa.select(payments.c.created_at, payments.c.id).where(payments.c.id == after)
-                )
-            ).first()
+            previous = await self._position(payments.c.id == after)
             if previous is not None:
-                query = query.where(_after(previous.created_at, previous.id))
+                query = query.where(_after(*previous))
         return await self._select(query.order_by(*_oldest_first()).limit(max(limit, 0)))
 
     async def with_pending_refunds(self, requested_before: datetime, limit: int) -> list[Payment]:
@@ -331,20 +321,29 @@ class SqlPaymentRepository(_Versioned):
         await self._update(payment.id, values, *self._changed_children(payment))
 
     async def count_by_status(self) -> dict[PaymentStatus, int]:
-        connection = await self._tx.reading()
-        rows = await connection.execute(
-            sa.select(payments.c.status, sa.func.count()).group_by(payments.c.status)
+        rows = await self._tx.fetch(
+            sa.select(payments.c.status, sa.func.count().label("count")).group_by(
+                payments.c.status
+            ),
+            tables=[payments.name],
         )
-        return {PaymentStatus(status): count for status, count in rows}
+        return {PaymentStatus(row["status"]): row["count"] for row in rows}
+
+    async def _position(self, *where: sa.ColumnElement[bool]) -> tuple[datetime, str] | None:
+        """Where the payment ``where`` picks stands in a list: its creation time, then its id."""
+        rows = await self._tx.fetch(
+            sa.select(payments.c.created_at, payments.c.id).where(*where), tables=[payments.name]
+        )
+        return (rows[0]["created_at"], rows[0]["id"]) if rows else None
 
     def _changed_children(self, payment: Payment) -> list[sa.Executable]:
         writes: list[sa.Executable] = []
         for table, values in _child_rows(payment):
             key = (table.name, payment.id)
-            as_read = self._tx.rows_of.get(key)
+            as_read = self._tx.children_of(key)
             if as_read is not None and _same_rows(as_read, values):
                 continue
-            self._tx.rows_of[key] = values
+            self._tx.remember_children(key, values)
             writes.append(
                 sa.delete(table).where(
                     table.c.store_id == payment.store_id, table.c.payment_id == payment.id
@@ -359,33 +358,57 @@ class SqlPaymentRepository(_Versioned):
         query: sa.Select[Any],
         key: Key | None = None,
         parameters: dict[str, Any] | None = None,
+        *,
+        lock: bool = False,
     ) -> list[Payment]:
-        rows = await self._tx.fetch(query, parameters, key=key, tables=_PAYMENT_READS)
+        rows = await self._tx.fetch(query, parameters, key=key, tables=_PAYMENT_READS, lock=lock)
         if not rows:
             return []
-        connection = await self._tx.reading(key, tables=_PAYMENT_READS)
         # The payment's row says whether it has refunds or disputes to read (its counts). A row
         # locked with FOR UPDATE is read as last committed once the lock is granted, but a
         # subquery of the same statement (an EXISTS on the refunds, say) would see the
         # statement's older snapshot.
-        of_refunds = await _children_of(
-            connection, refunds, [row["id"] for row in rows if row["refund_count"]]
+        of_refunds = await self._children(
+            refunds, [row["id"] for row in rows if row["refund_count"]], key
         )
-        of_disputes = await _children_of(
-            connection, disputes, [row["id"] for row in rows if row["dispute_count"]]
+        of_disputes = await self._children(
+            disputes, [row["id"] for row in rows if row["dispute_count"]], key
         )
         found = []
         for row in rows:
             payment_id = row["id"]
             if row.get("order__id") is not None:
                 order = {column.name: row[f"order__{column.name}"] for column in orders.c}
-                self._tx.saw((orders.name, order["id"]), order["version"], order)
-            if self._key(payment_id) not in self._tx.versions:
-                self._tx.rows_of[(refunds.name, payment_id)] = of_refunds[payment_id]
-                self._tx.rows_of[(disputes.name, payment_id)] = of_disputes[payment_id]
-            self._saw(payment_id, row)
+                self._tx.remember_read((orders.name, order["id"]), order)
+            self._tx.remember_read(
+                self._key(payment_id),
+                row,
+                {
+                    (refunds.name, payment_id): of_refunds[payment_id],
+                    (disputes.name, payment_id): of_disputes[payment_id],
+                },
+            )
             found.append(mapping.payment_from(row, of_refunds[payment_id], of_disputes[payment_id]))
         return found
+
+    async def _children(
+        self, table: sa.Table, payment_ids: Sequence[str], key: Key | None
+    ) -> defaultdict[str, list[Any]]:
+        """The rows of ``table`` of each of the payments ``payment_ids`` (read as those at
+        ``key`` were), in their order."""
+        grouped: defaultdict[str, list[Any]] = defaultdict(list)
+        if not payment_ids:
+            return grouped
+        rows = await self._tx.fetch(
+            sa.select(table)
+            .where(table.c.payment_id.in_(payment_ids))
+            .order_by(table.c.payment_id, table.c.position),
+            key=key,
+            tables=_PAYMENT_READS,
+        )
+        for row in rows:
+            grouped[row["payment_id"]].append(row)
+        return grouped
 
 
 # What a payment's queries read: a write held back elsewhere (the inbox's, say) need not be made
@@ -404,8 +427,9 @@ _LATEST_FOR_ORDER = (
 )
 
 # A webhook's payment comes with its order, which the event changes too: one round trip fewer.
-# Inside a transaction that will hold the lock, the payment is locked (concurrent events for it
-# queue instead of failing their version checks); the order's save is checked by its version.
+# Locked, it comes alone: a row locked with FOR UPDATE is read as last committed once the lock
+# is granted, but the order joined to it would be the one of the statement's older snapshot
+# (and its save refused); the order is read after the lock, as the payment's children are.
 _BY_INTENT = (
     sa.select(payments, *[column.label(f"order__{column.name}") for column in orders.c])
     .select_from(
@@ -416,7 +440,11 @@ _BY_INTENT = (
     )
     .where(payments.c.payment_intent_id == sa.bindparam("intent_"))
 )
-_BY_INTENT_LOCKED = _BY_INTENT.with_for_update(of=payments)
+_BY_INTENT_LOCKED = (
+    sa.select(payments)
+    .where(payments.c.payment_intent_id == sa.bindparam("intent_"))
+    .with_for_update()
+)
 
 
 def _child_rows(payment: Payment) -> tuple[tuple[sa.Table, list[mapping.Values]], ...]:
@@ -448,24 +476,6 @@ def _after(created_at: datetime, payment_id: str) -> sa.ColumnElement[bool]:
     )
 
 
-async def _children_of(
-    connection: AsyncConnection, table: sa.Table, payment_ids: Sequence[str]
-) -> defaultdict[str, list[Any]]:
-    grouped: defaultdict[str, list[Any]] = defaultdict(list)
-    if not payment_ids:
-        return grouped
-    rows = (
-        await connection.execute(
-            sa.select(table)
-            .where(table.c.payment_id.in_(payment_ids))
-            .order_by(table.c.payment_id, table.c.position)
-        )
-    ).mappings()
-    for row in rows:
-        grouped[row["payment_id"]].append(row)
-    return grouped
-
-
 _GATEWAY_CUSTOMER = sa.select(gateway_customers.c.customer_id).where(
     gateway_customers.c.store_id == sa.bindparam("store_"),
     gateway_customers.c.email == sa.bindparam("email_"),
@@ -491,15 +501,13 @@ class SqlCustomerRepository:
         await self._tx.write(("gateway_customers", (store_id, email)), [Step(statement)])
 
     async def by_gateway_customer(self, customer_id: str) -> tuple[str, str] | None:
-        connection = await self._tx.reading()
-        row = (
-            await connection.execute(
-                sa.select(gateway_customers.c.store_id, gateway_customers.c.email).where(
-                    gateway_customers.c.customer_id == customer_id
-                )
-            )
-        ).first()
-        return None if row is None else (row.store_id, row.email)
+        rows = await self._tx.fetch(
+            sa.select(gateway_customers.c.store_id, gateway_customers.c.email).where(
+                gateway_customers.c.customer_id == customer_id
+            ),
+            tables=[gateway_customers.name],
+        )
+        return (rows[0]["store_id"], rows[0]["email"]) if rows else None
 
 
 class SqlPaymentMethodRepository(_Versioned):
@@ -549,9 +557,8 @@ class SqlPaymentMethodRepository(_Versioned):
     async def _select(
         self, query: sa.Select[Any], key: Key | None = None
     ) -> list[SavedPaymentMethod]:
-        connection = await self._tx.reading(key)
         found = []
-        for row in (await connection.execute(query)).mappings():
+        for row in await self._tx.fetch(query, key=key, tables=[payment_methods.name]):
             self._saw(row["id"], row)
             found.append(mapping.payment_method_from(row))
         return found
@@ -563,28 +570,15 @@ class SqlEventInbox(_Versioned):
 
     async def add(self, event: InboxEvent) -> bool:
         key = self._key(event.event_id)
-        if not self._tx.defers_writes:
-            return await self._insert_unless_known(event)
-        if self._tx.has_pending(key):
+        row = {**mapping.event_values(event), "version": 1}
+        if not await self._tx.insert_unless_known(key, inbox_events, row):
             return False
-        if await self._tx.scalar(self._version_of, {"key_": event.event_id}, key=key) is not None:
-            return False
-        await self.claim(event)  # a concurrent claim of the same id fails at the commit
+        self._tx.remember_added(key, row)
         return True
 
     async def claim(self, event: InboxEvent) -> None:
         # The primary key refuses a known id when the insert is made, at the latest the commit.
         await self._insert(event.event_id, mapping.event_values(event))
-
-    async def _insert_unless_known(self, event: InboxEvent) -> bool:
-        """Insert unless the id is known, in one statement: a concurrent claim of the same id
-        waits for this transaction and then finds the id known (or claims it, after a
-        rollback)."""
-        row = {**mapping.event_values(event), "version": 1}
-        claimed = bool(await self._tx.write_returning(self._key(event.event_id), _CLAIM_EVENT, row))
-        if claimed:
-            self._added(event.event_id, row)
-        return claimed
 
     async def get(self, event_id: str) -> InboxEvent | None:
         found = await self._select(
@@ -607,26 +601,18 @@ class SqlEventInbox(_Versioned):
         )
 
     async def count_failed(self) -> int:
-        connection = await self._tx.reading()
-        count = await connection.scalar(
-            sa.select(sa.func.count()).where(inbox_events.c.status == InboxStatus.FAILED.value)
+        count = await self._tx.scalar(
+            sa.select(sa.func.count()).where(inbox_events.c.status == InboxStatus.FAILED.value),
+            tables=[inbox_events.name],
         )
         return int(count or 0)
 
     async def _select(self, query: sa.Select[Any], key: Key | None = None) -> list[InboxEvent]:
-        connection = await self._tx.reading(key)
         found = []
-        for row in (await connection.execute(query)).mappings():
+        for row in await self._tx.fetch(query, key=key, tables=[inbox_events.name]):
             self._saw(row["event_id"], row)
             found.append(mapping.event_from(row))
         return found
-
-
-_CLAIM_EVENT = (
-    postgresql.insert(inbox_events)
-    .on_conflict_do_nothing(index_elements=[inbox_events.c.event_id])
-    .returning(inbox_events.c.event_id)
-)
 
 
 class SqlLedgerRepository:
@@ -650,11 +636,11 @@ class SqlLedgerRepository:
         )
 
     async def _select(self, where: sa.ColumnElement[bool]) -> list[LedgerEntry]:
-        connection = await self._tx.reading()
-        rows = await connection.execute(
-            sa.select(ledger_entries).where(where).order_by(ledger_entries.c.sequence)
+        rows = await self._tx.fetch(
+            sa.select(ledger_entries).where(where).order_by(ledger_entries.c.sequence),
+            tables=[ledger_entries.name],
         )
-        return [mapping.entry_from(row) for row in rows.mappings()]
+        return [mapping.entry_from(row) for row in rows]
 
 
 _INSERT_ENTRY = ledger_entries.insert()
@@ -665,19 +651,11 @@ class SqlIdempotencyRepository:
         self._tx = transaction
 
     async def get(self, scope: str, key: str) -> IdempotencyRecord | None:
-        connection = await self._tx.reading(("idempotency_records", (scope, key)))
-        row = (
-            (
-                await connection.execute(
-                    sa.select(idempotency_records).where(
-                        idempotency_records.c.scope == scope, idempotency_records.c.key == key
-                    )
-                )
-            )
-            .mappings()
-            .first()
+        rows = await self._tx.fetch(
+            sa.select(idempotency_records).where(_the_record(scope, key)),
+            key=("idempotency_records", (scope, key)),
         )
-        return None if row is None else mapping.record_from(row)
+        return mapping.record_from(rows[0]) if rows else None
 
     async def add(self, record: IdempotencyRecord) -> None:
         statement = sa.insert(idempotency_records).values(**mapping.record_values(record))
@@ -709,15 +687,7 @@ class SqlIdempotencyRepository:
             idempotency_records.c.key.startswith(key_prefix, autoescape=True),
             idempotency_records.c.created_at < created_before,
         )
-        removed = 0
-
-        async def write(connection: AsyncConnection) -> None:
-            nonlocal removed
-            removed = (await connection.execute(statement)).rowcount
-
-        await self._tx.write(None, write)
-        await self._tx.flush()  # made now, to know how many
-        return removed
+        return await self._tx.write_now(statement)  # made now, to know how many
 
 
 def _the_record(scope: str, key: str) -> sa.ColumnElement[bool]:

@@ -1,4 +1,8 @@
-"""The SQL unit of work: one database transaction behind every repository."""
+"""The SQL unit of work: one database transaction behind every repository.
+
+The factory picks the transaction for the engine's database, here and nowhere else: SQLite
+through aiosqlite, PostgreSQL through asyncpg. storepay keeps its data in no other.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +24,7 @@ from application.ports import (
 )
 
 from .customer_sessions import SqlCustomerSessionRepository
+from .postgres_transaction import PostgresTransaction
 from .repositories import (
     SqlCustomerRepository,
     SqlEventInbox,
@@ -30,13 +35,23 @@ from .repositories import (
     SqlPaymentRepository,
     SqlStoreRepository,
 )
+from .sqlite_transaction import SqliteTransaction
 from .token_uses import SqlTokenUses
 from .transaction import Transaction
 
+_TRANSACTIONS: dict[tuple[str, str], type[Transaction]] = {
+    ("sqlite", "aiosqlite"): SqliteTransaction,
+    ("postgresql", "asyncpg"): PostgresTransaction,
+}
+
+
+class UnsupportedDatabase(ValueError):
+    """An engine on a database (or a driver) storepay does not keep its data in."""
+
 
 class SqlUnitOfWork:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._transaction = transaction = Transaction(engine)
+    def __init__(self, transaction: Transaction) -> None:
+        self._transaction = transaction
         self.stores: StoreRepository = SqlStoreRepository(transaction)
         self.orders: OrderRepository = SqlOrderRepository(transaction)
         self.payments: PaymentRepository = SqlPaymentRepository(transaction)
@@ -74,6 +89,19 @@ class SqlUnitOfWorkFactory:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self.token_uses = SqlTokenUses(engine)
+        self._transaction = transaction_for(engine)
 
     def __call__(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.engine)
+        return SqlUnitOfWork(self._transaction(self.engine))
+
+
+def transaction_for(engine: AsyncEngine) -> type[Transaction]:
+    """The transaction for ``engine``'s database; :class:`UnsupportedDatabase` for another."""
+    dialect = engine.dialect
+    transaction = _TRANSACTIONS.get((dialect.name, dialect.driver))
+    if transaction is None:
+        raise UnsupportedDatabase(
+            f"storepay keeps its data in SQLite (sqlite+aiosqlite) or PostgreSQL"
+            f" (postgresql+asyncpg), not in {dialect.name}+{dialect.driver}"
+        )
+    return transaction

@@ -1,18 +1,17 @@
 """Apply one webhook from the gateway: verified, stored once, applied once, never lost.
 
 The event is stored in the inbox with its id unique and applied in the same transaction. Most
-deliveries are first deliveries, so the first attempt takes the event to be new and lets the
-commit claim it; when the commit finds it known (or anything else goes wrong), the careful way
-follows: claim first, then apply, with the payment it touches locked. A duplicate is
-acknowledged and changes nothing. If applying fails,
-everything rolls back, the event is kept as failed with its attempt count and error (so
-reconciliation retries it even if the gateway gives up), and the error propagates so the gateway
-is told to send it again.
+deliveries are first deliveries, so the first attempt takes the event to be new, reads the
+payment without locking it (its save is checked by its version) and lets the commit claim the
+event; when the commit finds it known or the payment changed (or anything else goes wrong), the
+careful way follows: claim first, then apply, with the payment it touches locked. A duplicate is
+acknowledged and changes nothing. If applying fails, everything rolls back, the event is kept as
+failed with its attempt count and error (so reconciliation retries it even if the gateway gives
+up), and the error propagates so the gateway is told to send it again.
 """
 
 from __future__ import annotations
 
-import enum
 import logging
 from datetime import timedelta
 
@@ -53,12 +52,6 @@ logger = logging.getLogger(__name__)
 MAX_ERROR_LENGTH = 1000
 
 
-class EventOutcome(enum.StrEnum):
-    APPLIED = "applied"
-    IGNORED = "ignored"  # authentic, of a type storepay does not act on
-    DUPLICATE = "duplicate"  # already handled: acknowledged, nothing changed
-
-
 _ACTED_ON = (
     PaymentIntentEvent,
     RefundEvent,
@@ -75,9 +68,9 @@ def acts_on(event: GatewayEvent) -> bool:
     return isinstance(event, _ACTED_ON)
 
 
-def _outcome_of(event: GatewayEvent) -> EventOutcome:
+def _outcome_of(event: GatewayEvent) -> DeliveryOutcome:
     """What handling a new delivery of ``event`` comes to, once applied."""
-    return EventOutcome.APPLIED if acts_on(event) else EventOutcome.IGNORED
+    return DeliveryOutcome.APPLIED if acts_on(event) else DeliveryOutcome.IGNORED
 
 
 class HandleGatewayEvent:
@@ -95,7 +88,7 @@ class HandleGatewayEvent:
 
     async def __call__(
         self, payload: bytes, signature_header: str, *, connect: bool
-    ) -> EventOutcome:
+    ) -> DeliveryOutcome:
         """One delivery of an event, reported to telemetry with what became of it."""
         try:
             event = self._gateway.parse_event(payload, signature_header, connect=connect)
@@ -107,8 +100,8 @@ class HandleGatewayEvent:
         except Exception:
             self._telemetry.gateway_event(event.type, DeliveryOutcome.FAILED, None)
             raise
-        lag = None if outcome is EventOutcome.DUPLICATE else self._lag(event)
-        self._telemetry.gateway_event(event.type, DeliveryOutcome(outcome.value), lag)
+        lag = None if outcome is DeliveryOutcome.DUPLICATE else self._lag(event)
+        self._telemetry.gateway_event(event.type, outcome, lag)
         return outcome
 
     def _lag(self, event: GatewayEvent) -> timedelta:
@@ -116,7 +109,7 @@ class HandleGatewayEvent:
         gateway stamps whole seconds, and clocks differ)."""
         return max(self._clock.now() - event.created_at, timedelta(0))
 
-    async def apply(self, event: GatewayEvent, payload: bytes, *, connect: bool) -> EventOutcome:
+    async def apply(self, event: GatewayEvent, payload: bytes, *, connect: bool) -> DeliveryOutcome:
         try:
             try:
                 return await self._apply_new(event, payload, connect)
@@ -131,17 +124,21 @@ class HandleGatewayEvent:
             await self._record_failure(event, payload, connect, error)
             raise
 
-    async def _apply_new(self, event: GatewayEvent, payload: bytes, connect: bool) -> EventOutcome:
+    async def _apply_new(
+        self, event: GatewayEvent, payload: bytes, connect: bool
+    ) -> DeliveryOutcome:
         """The event applied as a first delivery, claimed by the commit (on PostgreSQL, a unit
         of work that reads and then commits in one statement)."""
         outcome = _outcome_of(event)
         async with self._uow_factory() as uow:
             await uow.inbox.claim(self._handled(event, payload, connect, outcome))
-            await self._apply(uow, event)
+            await self._apply(uow, event, lock=False)
             await uow.commit()
         return outcome
 
-    async def _apply_once(self, event: GatewayEvent, payload: bytes, connect: bool) -> EventOutcome:
+    async def _apply_once(
+        self, event: GatewayEvent, payload: bytes, connect: bool
+    ) -> DeliveryOutcome:
         outcome = _outcome_of(event)
         async with self._uow_factory() as uow:
             # The event goes into the inbox as handled: the claim and the record of its
@@ -150,8 +147,8 @@ class HandleGatewayEvent:
             if not await uow.inbox.add(self._handled(event, payload, connect, outcome)):
                 failed_before = await uow.inbox.get(event.event_id)
                 if failed_before is None or failed_before.handled:
-                    return EventOutcome.DUPLICATE
-            await self._apply(uow, event)
+                    return DeliveryOutcome.DUPLICATE
+            await self._apply(uow, event, lock=True)
             if failed_before is not None:
                 self._mark_handled(failed_before, outcome)
                 await uow.inbox.save(failed_before)
@@ -159,16 +156,16 @@ class HandleGatewayEvent:
             return outcome
 
     def _handled(
-        self, event: GatewayEvent, payload: bytes, connect: bool, outcome: EventOutcome
+        self, event: GatewayEvent, payload: bytes, connect: bool, outcome: DeliveryOutcome
     ) -> InboxEvent:
         record = self._received(event, payload, connect)
         self._mark_handled(record, outcome)
         return record
 
-    def _mark_handled(self, record: InboxEvent, outcome: EventOutcome) -> None:
+    def _mark_handled(self, record: InboxEvent, outcome: DeliveryOutcome) -> None:
         record.attempts += 1
         record.status = (
-            InboxStatus.IGNORED if outcome is EventOutcome.IGNORED else InboxStatus.PROCESSED
+            InboxStatus.IGNORED if outcome is DeliveryOutcome.IGNORED else InboxStatus.PROCESSED
         )
         record.last_error = None
         record.processed_at = self._clock.now()
@@ -204,17 +201,18 @@ class HandleGatewayEvent:
             # The store itself is failing; the gateway will send the event again.
             logger.exception("could not record the failure of gateway event %s", event.event_id)
 
-    async def _apply(self, uow: UnitOfWork, event: GatewayEvent) -> None:
+    async def _apply(self, uow: UnitOfWork, event: GatewayEvent, *, lock: bool) -> None:
+        """``event`` applied in ``uow``; with ``lock``, the payment it changes locked first."""
         if isinstance(event, PaymentIntentEvent):
-            payment = await self._payment(uow, event.payment_intent_id)
+            payment = await self._payment(uow, event.payment_intent_id, lock)
             payment.observe_intent(event.observation)
             await save_payment(uow, payment)
         elif isinstance(event, RefundEvent):
-            payment = await self._payment(uow, event.payment_intent_id)
+            payment = await self._payment(uow, event.payment_intent_id, lock)
             payment.observe_refund(event.observation)
             await save_payment(uow, payment)
         elif isinstance(event, DisputeEvent):
-            payment = await self._payment(uow, event.payment_intent_id)
+            payment = await self._payment(uow, event.payment_intent_id, lock)
             payment.observe_dispute(event.observation)
             await save_payment(uow, payment)
         elif isinstance(event, AccountUpdatedEvent):
@@ -258,8 +256,8 @@ class HandleGatewayEvent:
             await uow.payment_methods.add(saved_method(event.card, store_id, email, self._clock))
 
     @staticmethod
-    async def _payment(uow: UnitOfWork, payment_intent_id: str) -> Payment:
-        payment = await uow.payments.by_intent_id(payment_intent_id)
+    async def _payment(uow: UnitOfWork, payment_intent_id: str, lock: bool) -> Payment:
+        payment = await uow.payments.by_intent_id(payment_intent_id, lock=lock)
         if payment is None:
             raise UnknownGatewayObject(f"no payment for intent {payment_intent_id} (yet)")
         return payment

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 
 from application.gateway import PaymentGateway
 from application.idempotent_requests import IdempotentRequests
-from application.ports import Clock, NoTelemetry, Telemetry, UnitOfWorkFactory
+from application.ports import Clock, DeliveryOutcome, NoTelemetry, Telemetry, UnitOfWorkFactory
 from application.refund_submission import change_payment, submit_refund
 from application.settings import ServiceSettings
 from application.transactions import retrying
-from application.use_cases.handle_gateway_event import EventOutcome, HandleGatewayEvent
+from application.use_cases.handle_gateway_event import HandleGatewayEvent
 from domain.payment import Payment
 from domain.refund import Refund, RefundStatus
 
@@ -160,7 +160,7 @@ class Reconcile:
                 outcome = await self._handle_event.apply(
                     event, record.payload, connect=record.connect
                 )
-                recovered += outcome is not EventOutcome.DUPLICATE
+                recovered += outcome is not DeliveryOutcome.DUPLICATE
             except Exception:
                 failures += 1
                 logger.warning("gateway event %s failed again", record.event_id, exc_info=True)

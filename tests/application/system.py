@@ -34,6 +34,7 @@ from adapters.system.tokens import HmacTokenSigner
 from application.ports import (
     CustomerRepository,
     CustomerSessionRepository,
+    DeliveryOutcome,
     EventInbox,
     IdempotencyRepository,
     LedgerRepository,
@@ -47,7 +48,6 @@ from application.use_cases.catalogue import Ports, UseCases
 from application.use_cases.create_customer_session import SessionForOrder
 from application.use_cases.create_payment_intent import IntentForOrder, PaymentIntentCreated
 from application.use_cases.create_store import CreatedStore, NewStore
-from application.use_cases.handle_gateway_event import EventOutcome
 from application.use_cases.register_order import NewOrder
 from application.use_cases.set_fee_policy import NewFeePolicy
 from application.use_cases.set_up_payments import PaymentSetup
@@ -319,7 +319,7 @@ class System:
         found = [d for d in self.stripe.waiting_deliveries if d.type == event_type]
         return found[occurrence]
 
-    async def deliver(self, delivery: Delivery) -> EventOutcome:
+    async def deliver(self, delivery: Delivery) -> DeliveryOutcome:
         return await self.use_cases.handle_gateway_event(
             delivery.payload,
             self.signature(delivery.payload, connect=delivery.connect),

@@ -7,8 +7,7 @@ import pytest
 
 from application.errors import UnknownGatewayObject
 from application.gateway import InvalidEvent
-from application.ports import InboxEvent, InboxStatus
-from application.use_cases.handle_gateway_event import EventOutcome
+from application.ports import DeliveryOutcome, InboxEvent, InboxStatus
 from application.use_cases.set_up_payments import PaymentSetup
 from domain.account import AccountStatus
 from domain.money import Money
@@ -48,7 +47,7 @@ async def test_an_authentic_event_is_applied_and_kept_as_processed(held: System)
 
     outcome = await held.deliver(delivery)
 
-    assert outcome is EventOutcome.APPLIED
+    assert outcome is DeliveryOutcome.APPLIED
     assert (await current(held, payment)).status is PaymentStatus.SUCCEEDED
     record = inbox(held, delivery.event_id)
     assert record.type == "payment_intent.succeeded"
@@ -68,7 +67,7 @@ async def test_a_duplicate_is_acknowledged_and_changes_nothing(held: System) -> 
 
     outcome = await held.deliver(delivery)
 
-    assert outcome is EventOutcome.DUPLICATE
+    assert outcome is DeliveryOutcome.DUPLICATE
     assert held.stored() == before
     assert (await current(held, payment)).status is PaymentStatus.SUCCEEDED
 
@@ -84,7 +83,7 @@ async def test_a_type_not_acted_on_is_kept_as_ignored(held: System, event_type: 
     outcome = await held.use_cases.handle_gateway_event(payload, signature, connect=False)
     again = await held.use_cases.handle_gateway_event(payload, signature, connect=False)
 
-    assert (outcome, again) == (EventOutcome.IGNORED, EventOutcome.DUPLICATE)
+    assert (outcome, again) == (DeliveryOutcome.IGNORED, DeliveryOutcome.DUPLICATE)
     record = inbox(held, "evt_other")
     assert (record.status, record.attempts, record.type) == (InboxStatus.IGNORED, 1, event_type)
     assert without_inbox(held.stored()) == without_inbox(before)
@@ -95,7 +94,7 @@ async def test_events_the_simulator_sends_but_storepay_ignores_are_stored(held: 
 
     outcome = await held.deliver(held.held_delivery("charge.succeeded"))
 
-    assert outcome is EventOutcome.IGNORED
+    assert outcome is DeliveryOutcome.IGNORED
 
 
 def tampered(payload: bytes) -> bytes:
@@ -142,7 +141,7 @@ async def test_a_connect_event_is_checked_with_the_connect_secret(held: System) 
         )
     assert held.stored() == before
 
-    assert await held.deliver(delivery) is EventOutcome.APPLIED
+    assert await held.deliver(delivery) is DeliveryOutcome.APPLIED
     assert (await held.use_cases.get_store(store.id)).account_status is AccountStatus.ACTIVE
 
 
@@ -217,7 +216,7 @@ async def test_an_event_that_failed_is_applied_once_its_payment_is_known(held: S
         payload, held.signature(payload), connect=False
     )
 
-    assert outcome is EventOutcome.APPLIED
+    assert outcome is DeliveryOutcome.APPLIED
     paid = await current(held, payment)
     assert (paid.status, paid.charge_id) == (PaymentStatus.SUCCEEDED, "ch_early")
     record = inbox(held, "evt_early")
@@ -245,7 +244,7 @@ async def test_a_database_failure_rolls_back_and_the_retry_applies_the_event(
     assert record.last_error == "DatabaseDown: could not reach the database"
     assert (await current(held, payment)).status is PaymentStatus.PENDING
 
-    assert await held.deliver(delivery) is EventOutcome.APPLIED
+    assert await held.deliver(delivery) is DeliveryOutcome.APPLIED
     record = inbox(held, delivery.event_id)
     assert (record.status, record.attempts, record.last_error) == (
         InboxStatus.PROCESSED,
@@ -269,7 +268,7 @@ async def test_when_even_the_failure_cannot_be_recorded_the_gateway_sends_again(
         await held.deliver(delivery)
 
     assert held.stored() == before
-    assert await held.deliver(delivery) is EventOutcome.APPLIED
+    assert await held.deliver(delivery) is DeliveryOutcome.APPLIED
     assert inbox(held, delivery.event_id).attempts == 1
     assert (await current(held, payment)).status is PaymentStatus.SUCCEEDED
 
@@ -298,7 +297,7 @@ async def test_account_updates_bring_the_store_to_accept_payments(held: System) 
     setup = await held.use_cases.set_up_payments(PaymentSetup(store.id))
     await held.stripe.complete_onboarding(setup.account_id)
 
-    assert await held.deliver(held.held_delivery("account.updated", -1)) is EventOutcome.APPLIED
+    assert await held.deliver(held.held_delivery("account.updated", -1)) is DeliveryOutcome.APPLIED
 
     updated = await held.use_cases.get_store(store.id)
     assert updated.account_status is AccountStatus.ACTIVE
@@ -327,7 +326,7 @@ async def test_an_older_account_update_does_not_undo_a_newer_one(held: System) -
     payload, signature = held.signed(older, connect=True)
     outcome = await held.use_cases.handle_gateway_event(payload, signature, connect=True)
 
-    assert outcome is EventOutcome.APPLIED
+    assert outcome is DeliveryOutcome.APPLIED
     assert (await held.use_cases.get_store(store.id)).account_status is AccountStatus.ACTIVE
 
 
@@ -414,7 +413,7 @@ async def test_an_attached_card_of_a_known_customer_is_mirrored(held: System) ->
     await held.pay(made)
     delivery = held.held_delivery("payment_method.attached")
 
-    assert await held.deliver(delivery) is EventOutcome.APPLIED
+    assert await held.deliver(delivery) is DeliveryOutcome.APPLIED
 
     [method] = held.memory.database.payment_methods.rows.values()
     assert method.value.customer_email == SHOPPER
@@ -440,7 +439,7 @@ async def test_an_attached_card_of_a_customer_storepay_did_not_make_is_left_alon
 
     outcome = await held.use_cases.handle_gateway_event(payload, signature, connect=False)
 
-    assert outcome is EventOutcome.APPLIED
+    assert outcome is DeliveryOutcome.APPLIED
     assert held.memory.database.payment_methods.rows == {}
 
 
@@ -453,7 +452,7 @@ async def test_a_detached_card_is_forgotten(held: System) -> None:
     await held.gateway.detach_payment_method(method_id)
 
     assert await held.deliver(held.held_delivery("payment_method.detached")) is (
-        EventOutcome.APPLIED
+        DeliveryOutcome.APPLIED
     )
 
     assert held.memory.database.payment_methods.rows == {}

@@ -127,12 +127,16 @@ async def postgres_database(*, template: str | None = None) -> AsyncIterator[str
 
 
 @asynccontextmanager
+async def migrated_postgres_database() -> AsyncIterator[str]:
+    """The URL of a new PostgreSQL database with the newest schema, dropped on leaving."""
+    async with postgres_database(template=await _the_postgres_template()) as url:
+        yield url
+
+
+@asynccontextmanager
 async def migrated_postgres() -> AsyncIterator[SqlUnitOfWorkFactory]:
     """Units of work on a new PostgreSQL database with the newest schema, dropped on leaving."""
-    async with (
-        postgres_database(template=await _the_postgres_template()) as url,
-        units_of_work(url) as factory,
-    ):
+    async with migrated_postgres_database() as url, units_of_work(url) as factory:
         yield factory
 
 

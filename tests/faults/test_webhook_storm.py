@@ -45,7 +45,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sqlalchemy import SqlUnitOfWorkFactory, create_engine
-from application.use_cases.handle_gateway_event import EventOutcome
+from application.ports import DeliveryOutcome
 
 pytestmark = pytest.mark.anyio
 
@@ -245,7 +245,7 @@ async def in_order(storepay: Storepay, happenings: list[Happening]) -> None:
                 outcome = await storepay.use_cases.handle_gateway_event(
                     payload, signed(payload, storepay.world.clock.now()), connect=False
                 )
-                assert outcome is not EventOutcome.DUPLICATE
+                assert outcome is not DeliveryOutcome.DUPLICATE
 
     await asyncio.gather(*map(tell, stories.values()))
 

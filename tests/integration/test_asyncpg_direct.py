@@ -10,16 +10,16 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
-from contract.databases import postgres_database
+from contract.databases import migrated_postgres_database
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sqlalchemy import create_engine
 from adapters.sqlalchemy.asyncpg_direct import Driver
 from adapters.sqlalchemy.compiled import NotFixed, compiled
+from adapters.sqlalchemy.postgres_transaction import PostgresTransaction
 from adapters.sqlalchemy.steps import Step
 from adapters.sqlalchemy.tables import UtcDateTime
-from adapters.sqlalchemy.transaction import Transaction
 from application.ports import ConcurrentUpdate, DuplicateRecord
 
 pytestmark = pytest.mark.anyio
@@ -41,11 +41,6 @@ INSERT = notes.insert()
 BY_ID = sa.select(notes).where(notes.c.id == sa.bindparam("id_"))
 UPDATE = sa.update(notes).where(
     notes.c.id == sa.bindparam("key_"), notes.c.version == sa.bindparam("read_")
-)
-CLAIM = (
-    sa.dialects.postgresql.insert(notes)
-    .on_conflict_do_nothing(index_elements=[notes.c.id])
-    .returning(notes.c.id)
 )
 PARIS = timezone(timedelta(hours=1))
 
@@ -71,7 +66,7 @@ def anyio_backend() -> str:
 
 @pytest.fixture
 async def engine(anyio_backend: str) -> AsyncIterator[AsyncEngine]:
-    async with postgres_database() as url:
+    async with migrated_postgres_database() as url:
         made = create_engine(url, pool_size=2)
         async with made.begin() as connection:
             await connection.run_sync(metadata.create_all)
@@ -88,7 +83,7 @@ async def read_by_execute(engine: AsyncEngine, note_id: str) -> dict[str, object
 
 
 async def test_a_direct_write_and_read_match_execute(engine: AsyncEngine) -> None:
-    transaction = Transaction(engine)
+    transaction = PostgresTransaction(engine)
     await transaction.write(("notes", "n1"), [Step(INSERT, note("n1"))])
     async with engine.begin() as connection:
         await connection.execute(INSERT, note("n2"))
@@ -107,7 +102,7 @@ async def test_a_direct_write_and_read_match_execute(engine: AsyncEngine) -> Non
 
 
 async def test_a_transaction_begun_on_the_driver_is_the_one_committed(engine: AsyncEngine) -> None:
-    transaction = Transaction(engine)
+    transaction = PostgresTransaction(engine)
     assert await transaction.fetch(BY_ID, {"id_": "n1"}) == []  # first statement: direct
     await transaction.write(("notes", "n1"), [Step(INSERT, note("n1"))])
     assert await read_by_execute(engine, "n1") is None  # not committed yet
@@ -121,7 +116,7 @@ async def test_a_transaction_begun_on_the_driver_is_the_one_committed(engine: As
 
 
 async def test_many_rows_go_in_one_step(engine: AsyncEngine) -> None:
-    transaction = Transaction(engine)
+    transaction = PostgresTransaction(engine)
     await transaction.write(None, [Step(INSERT, [note(f"n{i}", amount=i) for i in range(5)])])
     await transaction.commit()
     await transaction.close()
@@ -135,7 +130,7 @@ async def test_a_version_check_that_finds_the_row_changed_refuses_the_write(
 ) -> None:
     async with engine.begin() as connection:
         await connection.execute(INSERT, note("n1", version=2))
-    transaction = Transaction(engine)
+    transaction = PostgresTransaction(engine)
     stale = {"text": "mine", "version": 2, "key_": "n1", "read_": 1}
     await transaction.write(("notes", "n1"), [Step(UPDATE, stale, "n1 was changed")])
     with pytest.raises(ConcurrentUpdate, match="n1 was changed"):
@@ -145,7 +140,7 @@ async def test_a_version_check_that_finds_the_row_changed_refuses_the_write(
     assert current is not None
     assert current["text"] == "l'été à Paris"
 
-    transaction = Transaction(engine)
+    transaction = PostgresTransaction(engine)
     fresh = {"text": "mine", "version": 3, "key_": "n1", "read_": 2}
     await transaction.write(("notes", "n1"), [Step(UPDATE, fresh, "n1 was changed")])
     await transaction.commit()
@@ -160,7 +155,7 @@ async def test_a_duplicate_is_an_integrity_error_and_the_transaction_is_over(
 ) -> None:
     async with engine.begin() as connection:
         await connection.execute(INSERT, note("n1"))
-    transaction = Transaction(engine)
+    transaction = PostgresTransaction(engine)
     await transaction.write(("notes", "n2"), [Step(INSERT, note("n2"))])
     await transaction.write(("notes", "n1"), [Step(INSERT, note("n1"))])
     with pytest.raises(DuplicateRecord, match="duplicate key"):
@@ -175,20 +170,19 @@ async def test_a_duplicate_is_an_integrity_error_and_the_transaction_is_over(
             await driver.fetch(insert, insert.values(note("n1")))
 
 
-async def test_a_claim_returns_its_row_once(engine: AsyncEngine) -> None:
-    transaction = Transaction(engine)
-    assert [
-        row["id"] for row in await transaction.write_returning(("notes", "n1"), CLAIM, note("n1"))
-    ] == ["n1"]
-    assert await transaction.write_returning(("notes", "n1"), CLAIM, note("n1")) == []
+async def test_an_insert_unless_known_inserts_once(engine: AsyncEngine) -> None:
+    transaction = PostgresTransaction(engine)
+    assert await transaction.insert_unless_known(("notes", "n1"), notes, note("n1"))
+    assert not await transaction.insert_unless_known(("notes", "n1"), notes, note("n1"))
     await transaction.commit()
     await transaction.close()
+    assert await read_by_execute(engine, "n1") is not None
 
 
 async def test_a_lost_connection_is_invalidated_and_the_pool_makes_another(
     engine: AsyncEngine,
 ) -> None:
-    transaction = Transaction(engine)
+    transaction = PostgresTransaction(engine)
     await transaction.fetch(BY_ID, {"id_": "n1"})
     async with engine.connect() as other:
         backend = await transaction.scalar(sa.select(sa.func.pg_backend_pid()))
@@ -198,7 +192,7 @@ async def test_a_lost_connection_is_invalidated_and_the_pool_makes_another(
     assert lost.value.connection_invalidated
     await transaction.close()
 
-    transaction = Transaction(engine)
+    transaction = PostgresTransaction(engine)
     await transaction.write(("notes", "n1"), [Step(INSERT, note("n1"))])
     await transaction.commit()
     await transaction.close()
@@ -213,7 +207,7 @@ async def test_a_statement_completed_at_execution_goes_through_execute(
         compiled(engine.dialect, listed, ("ids_",))
     async with engine.begin() as connection:
         await connection.execute(INSERT, [note("n1"), note("n2"), note("n3")])
-    transaction = Transaction(engine)
+    transaction = PostgresTransaction(engine)
     rows = await transaction.fetch(listed.order_by(notes.c.id), {"ids_": ["n1", "n3"]})
     assert [row["id"] for row in rows] == ["n1", "n3"]
     await transaction.close()

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sqlalchemy import create_engine
 from adapters.sqlalchemy.steps import Step
-from adapters.sqlalchemy.transaction import Transaction
+from adapters.sqlalchemy.unit_of_work import transaction_for
 from application.ports import DuplicateRecord
 
 pytestmark = pytest.mark.anyio
@@ -76,7 +76,7 @@ async def _engine_on(url: str) -> AsyncIterator[AsyncEngine]:
 
 
 async def write_and_commit(engine: AsyncEngine, *rows: dict[str, object]) -> None:
-    transaction = Transaction(engine)
+    transaction = transaction_for(engine)(engine)
     try:
         for row in rows:
             await transaction.write(("notes", row["id"]), [Step(INSERT, row)])

@@ -1,7 +1,8 @@
 """A unit of work's writes merged into one statement at the commit on PostgreSQL
 (``adapters.sqlalchemy.merged_writes``): what is merged and what is not, and, on a real
-PostgreSQL, that a merged commit stores exactly what one statement at a time would, keeps the
-order of rows inserted together, and refuses all of it on a changed version or a duplicate."""
+PostgreSQL migrated as storepay's are, that a merged commit stores exactly what one statement
+at a time would, keeps the order of rows inserted together, and refuses all of it on a changed
+version (SQLSTATE 40001, raised on purpose) or a duplicate."""
 
 from __future__ import annotations
 
@@ -11,14 +12,16 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from contract.databases import NO_POSTGRES, POSTGRES_URL, postgres_database
+from contract.databases import NO_POSTGRES, POSTGRES_URL, migrated_postgres_database
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sqlalchemy import create_engine
 from adapters.sqlalchemy.merged_writes import merged
+from adapters.sqlalchemy.postgres_transaction import PostgresTransaction
+from adapters.sqlalchemy.refusals import SERIALIZATION_FAILURE
 from adapters.sqlalchemy.steps import Step
-from adapters.sqlalchemy.transaction import Transaction
 from application.ports import ConcurrentUpdate, DuplicateRecord
 
 pytestmark = pytest.mark.anyio
@@ -82,7 +85,9 @@ def test_writes_to_tables_of_their_own_become_one_statement_that_checks_each_ver
     )
     assert statement is not None
     assert statement.sql.startswith("WITH w0 AS (UPDATE notes SET")
-    assert statement.sql.endswith("SELECT 1 / ((SELECT count(*) FROM w0) = 1)::int")
+    assert statement.sql.endswith(
+        "SELECT CASE WHEN (SELECT count(*) FROM w0) = 1 THEN 1 ELSE storepay_version_changed() END"
+    )
     assert "$11" in statement.sql
     assert "$12" not in statement.sql
     assert statement.values == ["mine", 2, "n1", 1, "t1", "new", 1, "n1", 5, "n1", 7]
@@ -92,7 +97,9 @@ def test_writes_to_tables_of_their_own_become_one_statement_that_checks_each_ver
 def test_a_single_write_is_one_statement_that_checks_its_version_too() -> None:
     statement = merged(DIALECT, [(("notes", "n1"), [note_update("mine", 1)])])
     assert statement is not None
-    assert statement.sql.endswith("SELECT 1 / ((SELECT count(*) FROM w0) = 1)::int")
+    assert statement.sql.endswith(
+        "SELECT CASE WHEN (SELECT count(*) FROM w0) = 1 THEN 1 ELSE storepay_version_changed() END"
+    )
 
 
 def test_inserts_alone_check_nothing() -> None:
@@ -137,7 +144,7 @@ def anyio_backend() -> str:
 async def engine(anyio_backend: str) -> AsyncIterator[AsyncEngine]:
     if POSTGRES_URL is None:
         pytest.skip(NO_POSTGRES)
-    async with postgres_database() as url:
+    async with migrated_postgres_database() as url:
         made = create_engine(url, pool_size=2)
         async with made.begin() as connection:
             await connection.run_sync(metadata.create_all)
@@ -159,7 +166,7 @@ async def stored(engine: AsyncEngine) -> tuple[list[tuple[str, int]], list[str],
 
 
 async def commit_writes(engine: AsyncEngine, *writes: tuple[tuple[str, str] | None, Step]) -> None:
-    transaction = Transaction(engine)
+    transaction = PostgresTransaction(engine)
     try:
         for key, step in writes:
             await transaction.write(key, [step])
@@ -181,7 +188,7 @@ async def test_a_merged_commit_stores_every_write_and_keeps_rows_in_the_order_gi
 
 
 async def test_a_changed_version_refuses_the_whole_merged_commit(engine: AsyncEngine) -> None:
-    with pytest.raises(ConcurrentUpdate, match="n1 was changed"):
+    with pytest.raises(ConcurrentUpdate, match="n1 was changed") as refused:
         await commit_writes(
             engine,
             (("tags", "t1"), tag_insert("t1")),
@@ -189,6 +196,9 @@ async def test_a_changed_version_refuses_the_whole_merged_commit(engine: AsyncEn
             (None, entry_inserts(1)),
         )
     assert await stored(engine) == ([("first", 1)], [], [])
+    failure = refused.value.__cause__
+    assert isinstance(failure, DBAPIError)
+    assert failure.orig.sqlstate == SERIALIZATION_FAILURE  # type: ignore[union-attr]
 
 
 async def test_a_duplicate_refuses_the_whole_merged_commit(engine: AsyncEngine) -> None:
@@ -203,7 +213,7 @@ async def test_a_duplicate_refuses_the_whole_merged_commit(engine: AsyncEngine) 
 
 
 async def test_a_read_sees_the_writes_held_back_before_it(engine: AsyncEngine) -> None:
-    transaction = Transaction(engine)
+    transaction = PostgresTransaction(engine)
     try:
         await transaction.write(("notes", "n1"), [note_update("mine", 1)])
         await transaction.write(("tags", "t1"), [tag_insert("t1")])
@@ -240,23 +250,41 @@ class SentStatements:
 
 
 READ_NOTE = sa.select(notes.c.text, notes.c.version).where(notes.c.id == sa.bindparam("id_"))
+LOCK_NOTE = READ_NOTE.with_for_update()
+LOCK_NOTE_NOWAIT = READ_NOTE.with_for_update(nowait=True)
+LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE
 
 
-async def insert_tag_at_once(transaction: Transaction, tag_id: str) -> None:
-    """A write made now, not held back (one with ``RETURNING``)."""
+async def locked_elsewhere(engine: AsyncEngine) -> bool:
+    """Whether a connection of another engine finds the note ``n1`` locked."""
+    other = create_engine(engine.url.render_as_string(hide_password=False))
+    try:
+        async with other.connect() as connection:
+            try:
+                await connection.execute(LOCK_NOTE_NOWAIT, {"id_": "n1"})
+            except DBAPIError as refused:
+                if getattr(refused.orig, "sqlstate", None) != LOCK_NOT_AVAILABLE:
+                    raise
+                return True
+            return False
+    finally:
+        await other.dispose()
+
+
+async def insert_tag_at_once(transaction: PostgresTransaction, tag_id: str) -> None:
+    """A write made now, not held back (one that tells whether it inserted)."""
     row = {"id": tag_id, "text": "x", "version": 1}
-    await transaction.write_returning(("tags", tag_id), TAG_INSERT.returning(tags.c.id), row)
+    assert await transaction.insert_unless_known(("tags", tag_id), tags, row)
 
 
 async def test_reads_then_merged_writes_commit_in_one_statement_without_a_transaction(
     engine: AsyncEngine,
 ) -> None:
     sent = SentStatements(engine)
-    transaction = Transaction(engine)
+    transaction = PostgresTransaction(engine)
     try:
         rows = await transaction.fetch(READ_NOTE, {"id_": "n1"}, key=("notes", "n1"))
         assert rows[0]["text"] == "first"
-        assert not transaction.holds_locks  # the read was a statement of its own
         await transaction.write(("notes", "n1"), [note_update("mine", 1)])
         await transaction.write(("tags", "t1"), [tag_insert("t1")])
         await transaction.commit()
@@ -270,10 +298,9 @@ async def test_a_write_made_at_once_begins_the_transaction_that_later_reads_and_
     engine: AsyncEngine,
 ) -> None:
     sent = SentStatements(engine)
-    transaction = Transaction(engine)
+    transaction = PostgresTransaction(engine)
     try:
         await insert_tag_at_once(transaction, "t2")
-        assert transaction.holds_locks
         await transaction.fetch(READ_NOTE, {"id_": "n1"}, key=("notes", "n1"))
         await transaction.write(("notes", "n1"), [note_update("mine", 1)])
         await transaction.commit()
@@ -286,7 +313,7 @@ async def test_a_write_made_at_once_begins_the_transaction_that_later_reads_and_
 async def test_a_changed_version_inside_a_transaction_rolls_back_what_was_written_before(
     engine: AsyncEngine,
 ) -> None:
-    transaction = Transaction(engine)
+    transaction = PostgresTransaction(engine)
     try:
         await insert_tag_at_once(transaction, "t2")
         await transaction.write(("notes", "n1"), [note_update("stale", 7)])
@@ -296,3 +323,23 @@ async def test_a_changed_version_inside_a_transaction_rolls_back_what_was_writte
     finally:
         await transaction.close()
     assert await stored(engine) == ([("first", 1)], [], [])
+
+
+@pytest.mark.parametrize("lock", [True, False])
+async def test_only_a_read_that_says_it_locks_keeps_its_rows_locked_until_the_commit(
+    engine: AsyncEngine, lock: bool
+) -> None:
+    """A read with ``lock`` begins the transaction its ``FOR UPDATE`` holds in, before any
+    write; made outside one, the same statement's lock ends with it."""
+    sent = SentStatements(engine)
+    transaction = PostgresTransaction(engine)
+    try:
+        await transaction.fetch(LOCK_NOTE, {"id_": "n1"}, key=("notes", "n1"), lock=lock)
+        assert await locked_elsewhere(engine) is lock
+        await transaction.write(("notes", "n1"), [note_update("mine", 1)])
+        await transaction.commit()
+    finally:
+        await transaction.close()
+    assert await sent.transaction_control() == (["BEGIN", "COMMIT"] if lock else [])
+    assert not await locked_elsewhere(engine)
+    assert await stored(engine) == ([("mine", 2)], [], [])

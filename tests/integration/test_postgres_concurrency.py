@@ -31,12 +31,11 @@ from adapters.system.api_keys import RandomSecrets
 from adapters.system.clock import ManualClock
 from adapters.system.ids import SequentialIds
 from adapters.system.tokens import HmacTokenSigner
-from application.ports import InboxStatus
+from application.ports import DeliveryOutcome, InboxStatus
 from application.settings import ServiceSettings
 from application.use_cases.catalogue import Ports, UseCases
 from application.use_cases.create_payment_intent import IntentForOrder, PaymentIntentCreated
 from application.use_cases.create_store import NewStore
-from application.use_cases.handle_gateway_event import EventOutcome
 from application.use_cases.refund_payment import RefundMade, RefundOrder
 from application.use_cases.register_order import NewOrder
 from application.use_cases.set_up_payments import PaymentSetup
@@ -183,7 +182,7 @@ async def deliver_concurrently(system: System) -> tuple[Store, str, str, list[ob
 async def test_one_event_applied_by_concurrent_sessions_has_one_effect(system: System) -> None:
     store, payment_id, event_id, outcomes = await deliver_concurrently(system)
 
-    assert outcomes.count(EventOutcome.APPLIED) == 1
+    assert outcomes.count(DeliveryOutcome.APPLIED) == 1
     inbox_rows = select(func.count()).select_from(inbox_events)
     assert await system.count(inbox_rows.where(inbox_events.c.event_id == event_id)) == 1
     async with system.uows() as uow:
@@ -204,7 +203,7 @@ async def test_every_concurrent_delivery_of_one_event_is_acknowledged(system: Sy
     _, _, _, outcomes = await deliver_concurrently(system)
 
     assert sorted(map(str, outcomes)) == sorted(
-        [EventOutcome.APPLIED] + [EventOutcome.DUPLICATE] * (CONCURRENT_REQUESTS - 1)
+        [DeliveryOutcome.APPLIED] + [DeliveryOutcome.DUPLICATE] * (CONCURRENT_REQUESTS - 1)
     )
 
 
