@@ -7,7 +7,7 @@ import threading
 from dataclasses import dataclass
 from typing import Protocol
 
-from application.ports import CustomerSession, IdempotencyRecord, InboxEvent
+from application.ports import CustomerSession, IdempotencyRecord, InboxEvent, OutboxEvent
 from domain.ledger import LedgerEntry
 from domain.order import Order
 from domain.payment import Payment
@@ -95,6 +95,8 @@ class MemoryDatabase:
         self.idempotency: Table[tuple[str, str], IdempotencyRecord] = Table(
             "idempotency record", key=lambda record: (record.scope, record.key)
         )
+        # Rows keep the order they were first committed in (a dict's), the order of the outbox.
+        self.outbox: Table[str, OutboxEvent] = Table("outbox event", key=lambda event: event.id)
 
     def begin(self) -> Transaction:
         return Transaction(self)
@@ -124,6 +126,7 @@ class Transaction:
         self.inbox = Changes(database.inbox, lock)
         self.ledger = JournalChanges(database.ledger, lock)
         self.idempotency = Changes(database.idempotency, lock)
+        self.outbox = Changes(database.outbox, lock)
         self._all: tuple[_Staged, ...] = (
             self.stores,
             self.orders,
@@ -134,6 +137,7 @@ class Transaction:
             self.inbox,
             self.ledger,
             self.idempotency,
+            self.outbox,
         )
 
     def commit(self) -> None:

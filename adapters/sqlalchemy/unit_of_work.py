@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from application.ports import (
     CustomerRepository,
     CustomerSessionRepository,
+    DomainEventOutbox,
     EventInbox,
     IdempotencyRepository,
     LedgerRepository,
@@ -20,6 +21,7 @@ from application.ports import (
 )
 
 from .customer_sessions import SqlCustomerSessionRepository
+from .outbox import SqlDomainEventOutbox
 from .repositories import (
     SqlCustomerRepository,
     SqlEventInbox,
@@ -48,6 +50,7 @@ class SqlUnitOfWork:
         self.inbox: EventInbox = SqlEventInbox(transaction)
         self.ledger: LedgerRepository = SqlLedgerRepository(transaction)
         self.idempotency: IdempotencyRepository = SqlIdempotencyRepository(transaction)
+        self.outbox: DomainEventOutbox = SqlDomainEventOutbox(transaction)
 
     async def __aenter__(self) -> Self:
         return self
