@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from application.gateway import PaymentGateway
 from application.idempotent_requests import IdempotentRequests
-from application.ports import Clock, NoTelemetry, Telemetry, UnitOfWorkFactory
+from application.outbox import OutboxWriter
+from application.ports import Clock, IdGenerator, NoTelemetry, Telemetry, UnitOfWorkFactory
 from application.refund_submission import change_payment, submit_refund
 from application.settings import ServiceSettings
 from application.transactions import retrying
@@ -43,6 +44,7 @@ class Reconcile:
         gateway: PaymentGateway,
         handle_event: HandleGatewayEvent,
         clock: Clock,
+        ids: IdGenerator,
         settings: ServiceSettings,
         telemetry: Telemetry | None = None,
     ) -> None:
@@ -50,6 +52,7 @@ class Reconcile:
         self._gateway = gateway
         self._handle_event = handle_event
         self._clock = clock
+        self._outbox = OutboxWriter(ids, clock)
         self._settings = settings
         self._telemetry = telemetry or NoTelemetry()
         self._idempotent_requests = IdempotentRequests(uow_factory, clock)
@@ -108,7 +111,9 @@ class Reconcile:
         def observe(current: Payment) -> None:
             current.observe_intent(intent.observation)
 
-        synced = await retrying(lambda: change_payment(self._uow_factory, payment, observe))
+        synced = await retrying(
+            lambda: change_payment(self._uow_factory, self._outbox, payment, observe)
+        )
         return synced.status is not payment.status
 
     async def _settle_refunds(self) -> tuple[int, int]:
@@ -138,14 +143,16 @@ class Reconcile:
 
     async def _settle_refund(self, payment: Payment, refund: Refund) -> None:
         if refund.gateway_refund_id is None:
-            await submit_refund(self._uow_factory, self._gateway, self._clock, payment, refund)
+            await submit_refund(
+                self._uow_factory, self._gateway, self._clock, self._outbox, payment, refund
+            )
             return
         observation = await self._gateway.retrieve_refund(refund.gateway_refund_id)
 
         def observe(current: Payment) -> None:
             current.observe_refund(observation)
 
-        await retrying(lambda: change_payment(self._uow_factory, payment, observe))
+        await retrying(lambda: change_payment(self._uow_factory, self._outbox, payment, observe))
 
     async def _retry_events(self) -> tuple[int, int, int]:
         async with self._uow_factory() as uow:
