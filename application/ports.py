@@ -397,6 +397,10 @@ class Telemetry(Protocol):
         failed."""
         ...
 
+    def domain_event(self, event_type: str) -> None:
+        """A domain event relayed from the outbox, by its type (``payment.succeeded``...)."""
+        ...
+
 
 class NoTelemetry:
     """Reports nothing: for compositions that do not watch (tests, commands)."""
@@ -407,4 +411,7 @@ class NoTelemetry:
         return None
 
     def reconciliation(self, failures: int | None) -> None:
+        return None
+
+    def domain_event(self, event_type: str) -> None:
         return None

@@ -1,6 +1,7 @@
 """Heal what webhooks and timeouts left behind: sync payments stuck awaiting an outcome and
 refunds stuck pending (submitting again those the gateway never acknowledged), retry failed
-events, and purge the answers kept for ``Idempotency-Key`` retries once a day old.
+events, relay the domain events waiting in the outbox (``relay_domain_events``), and purge the
+answers kept for ``Idempotency-Key`` retries once a day old.
 
 Run on a schedule (``storepay serve`` does) and on demand (``storepay reconcile``). Each payment
 and each event is handled in its own transaction, so one failure does not hold up the rest.
@@ -19,6 +20,7 @@ from application.refund_submission import change_payment, submit_refund
 from application.settings import ServiceSettings
 from application.transactions import retrying
 from application.use_cases.handle_gateway_event import EventOutcome, HandleGatewayEvent
+from application.use_cases.relay_domain_events import RelayDomainEvents
 from domain.payment import Payment
 from domain.refund import Refund, RefundStatus
 
@@ -35,6 +37,8 @@ class ReconcileReport:
     events_recovered: int
     failures: int
     idempotency_records_purged: int = 0  # answers of requests kept past their 24 h
+    domain_events_relayed: int = 0
+    domain_events_purged: int = 0  # relayed longer ago than the outbox keeps them
 
 
 class Reconcile:
@@ -56,6 +60,9 @@ class Reconcile:
         self._settings = settings
         self._telemetry = telemetry or NoTelemetry()
         self._idempotent_requests = IdempotentRequests(uow_factory, clock)
+        self._relay = RelayDomainEvents(
+            uow_factory, clock, settings.reconcile_batch_size, self._telemetry
+        )
 
     async def __call__(self) -> ReconcileReport:
         try:
@@ -70,6 +77,7 @@ class Reconcile:
         checked, changed, payment_failures = await self._sync_payments()
         refunds, refund_failures = await self._settle_refunds()
         retried, recovered, event_failures = await self._retry_events()
+        relay = await self._relay()  # last: it relays what the steps above recorded
         purged = await self._idempotent_requests.purge()
         return ReconcileReport(
             payments_checked=checked,
@@ -79,6 +87,8 @@ class Reconcile:
             events_recovered=recovered,
             failures=payment_failures + refund_failures + event_failures,
             idempotency_records_purged=purged,
+            domain_events_relayed=relay.relayed,
+            domain_events_purged=relay.purged,
         )
 
     async def _sync_payments(self) -> tuple[int, int, int]:
