@@ -13,9 +13,10 @@ from application.ports import (
     ConcurrentUpdate,
     DuplicateRecord,
     OutboxEvent,
+    UnitOfWork,
     UnitOfWorkFactory,
 )
-from domain.store import hash_api_key
+from domain.store import Store, hash_api_key
 
 from .builders import a_store, at, given, state
 
@@ -53,6 +54,16 @@ THIRD = an_outbox_event("ev_b", minute=3, type_="refund.requested", store_id="st
 
 def ids(events: list[OutboxEvent]) -> list[str]:
     return [event.id for event in events]
+
+
+async def add_and_commit(uow: UnitOfWork, events: list[OutboxEvent]) -> None:
+    await uow.outbox.add(events)
+    await uow.commit()
+
+
+async def save_with_events(uow: UnitOfWork, store: Store, events: list[OutboxEvent]) -> None:
+    await uow.stores.save(store)
+    await add_and_commit(uow, events)
 
 
 async def an_outbox(uow_factory: UnitOfWorkFactory) -> None:
@@ -139,9 +150,7 @@ async def test_events_of_a_change_refused_at_the_commit_are_not_there(
 
         theirs.api_key_hash = hash_api_key("sk_second")
         with pytest.raises(ConcurrentUpdate):
-            await second.stores.save(theirs)
-            await second.outbox.add([FIRST])
-            await second.commit()
+            await save_with_events(second, theirs, [FIRST])
 
     async with uow_factory() as uow:
         unrelayed = await uow.outbox.unrelayed(10)
@@ -156,8 +165,7 @@ async def test_an_event_id_is_added_once(uow_factory: UnitOfWorkFactory) -> None
 
     async with uow_factory() as uow:
         with pytest.raises(DuplicateRecord):
-            await uow.outbox.add([replace(FIRST, type="payment.failed")])
-            await uow.commit()
+            await add_and_commit(uow, [replace(FIRST, type="payment.failed")])
     async with uow_factory() as uow:
         unrelayed = await uow.outbox.unrelayed(10)
 
