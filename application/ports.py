@@ -7,11 +7,11 @@ id, so one store can never reach another's orders, payments or customers by gues
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import TracebackType
-from typing import Generic, Protocol, Self, TypeVar
+from typing import Generic, Protocol, Self, TypeAlias, TypeVar
 
 from domain.currency import Currency
 from domain.ledger import LedgerEntry
@@ -21,6 +21,7 @@ from domain.payment_method import SavedPaymentMethod
 from domain.store import Store
 
 T = TypeVar("T")
+JsonValue: TypeAlias = str | int | bool | list["JsonValue"] | dict[str, "JsonValue"] | None
 
 
 class DuplicateRecord(Exception):
@@ -306,6 +307,40 @@ class IdempotencyRepository(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class OutboxEvent:
+    """A domain event as the outbox keeps it until it is relayed (``application.outbox`` writes
+    them, in the transaction that recorded the event)."""
+
+    id: str  # time-ordered, unique
+    type: str  # a stable name, such as ``payment.succeeded``
+    store_id: str
+    occurred_at: datetime
+    payload: Mapping[str, JsonValue]  # the event as a storefront reads it; money in minor units
+    created_at: datetime  # when it was put in the outbox
+    relayed_at: datetime | None = None
+
+
+class DomainEventOutbox(Protocol):
+    """Domain events committed with the change that recorded them, or not at all, and kept
+    until they are relayed (to telemetry; to storefronts) and some time after."""
+
+    async def add(self, events: Sequence[OutboxEvent]) -> None: ...
+
+    async def unrelayed(self, limit: int) -> list[OutboxEvent]:
+        """Up to ``limit`` events not relayed yet, in the order they were added (of events
+        added by transactions running at once: the order in which the storage took them)."""
+        ...
+
+    async def mark_relayed(self, event_ids: Collection[str], at: datetime) -> None:
+        """The events relayed ``at`` that time; one relayed before keeps its first time."""
+        ...
+
+    async def remove_relayed(self, relayed_before: datetime) -> int:
+        """Remove the events relayed before ``relayed_before``; how many were removed."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: everything written through it is committed together or not at all."""
 
@@ -318,6 +353,7 @@ class UnitOfWork(Protocol):
     inbox: EventInbox
     ledger: LedgerRepository
     idempotency: IdempotencyRepository
+    outbox: DomainEventOutbox
 
     async def __aenter__(self) -> Self: ...
 
@@ -366,6 +402,10 @@ class Telemetry(Protocol):
         failed."""
         ...
 
+    def domain_event(self, event_type: str) -> None:
+        """A domain event relayed from the outbox, by its type (``payment.succeeded``...)."""
+        ...
+
 
 class NoTelemetry:
     """Reports nothing: for compositions that do not watch (tests, commands)."""
@@ -376,4 +416,7 @@ class NoTelemetry:
         return None
 
     def reconciliation(self, failures: int | None) -> None:
+        return None
+
+    def domain_event(self, event_type: str) -> None:
         return None

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from application.gateway import GatewayError, GatewayUnavailable, PaymentGateway, RefundRequest
 from application.lookups import require_payment
+from application.outbox import OutboxWriter
 from application.payments import save_payment
 from application.ports import Clock, UnitOfWorkFactory
 from application.transactions import retrying
@@ -32,6 +33,7 @@ async def submit_refund(
     uow_factory: UnitOfWorkFactory,
     gateway: PaymentGateway,
     clock: Clock,
+    outbox: OutboxWriter,
     payment: Payment,
     refund: Refund,
 ) -> Payment:
@@ -50,23 +52,26 @@ async def submit_refund(
         def abandon(current: Payment) -> None:
             current.abandon_refund(refund.id, reason=reason, at=clock.now())
 
-        await retrying(lambda: change_payment(uow_factory, payment, abandon))
+        await retrying(lambda: change_payment(uow_factory, outbox, payment, abandon))
         raise
 
     def record(current: Payment) -> None:
         current.attach_gateway_refund(refund.id, observation.gateway_refund_id)
         current.observe_refund(observation)
 
-    return await retrying(lambda: change_payment(uow_factory, payment, record))
+    return await retrying(lambda: change_payment(uow_factory, outbox, payment, record))
 
 
 async def change_payment(
-    uow_factory: UnitOfWorkFactory, payment: Payment, change: Callable[[Payment], None]
+    uow_factory: UnitOfWorkFactory,
+    outbox: OutboxWriter,
+    payment: Payment,
+    change: Callable[[Payment], None],
 ) -> Payment:
     """One transaction: load the payment afresh, change it, save it with its order and ledger."""
     async with uow_factory() as uow:
         current = await require_payment(uow, payment.store_id, payment.id)
         change(current)
-        await save_payment(uow, current)
+        await save_payment(uow, current, outbox)
         await uow.commit()
     return current

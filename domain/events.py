@@ -11,12 +11,12 @@ from domain.money import Money
 @dataclass(frozen=True, slots=True)
 class DomainEvent:
     occurred_at: datetime
+    store_id: str  # every event happens to one store's payments or account
 
 
 @dataclass(frozen=True, slots=True)
 class PaymentStatusChanged(DomainEvent):
     payment_id: str
-    store_id: str
     order_id: str
     previous: str
     current: str
@@ -25,7 +25,6 @@ class PaymentStatusChanged(DomainEvent):
 @dataclass(frozen=True, slots=True)
 class PaymentSucceeded(DomainEvent):
     payment_id: str
-    store_id: str
     order_id: str
     amount: Money
     platform_fee: Money
@@ -34,7 +33,6 @@ class PaymentSucceeded(DomainEvent):
 @dataclass(frozen=True, slots=True)
 class PaymentFailed(DomainEvent):
     payment_id: str
-    store_id: str
     order_id: str
     reason: str | None
 
@@ -42,7 +40,6 @@ class PaymentFailed(DomainEvent):
 @dataclass(frozen=True, slots=True)
 class RefundRequested(DomainEvent):
     payment_id: str
-    store_id: str
     refund_id: str
     amount: Money
     platform_fee_refunded: Money
@@ -51,7 +48,6 @@ class RefundRequested(DomainEvent):
 @dataclass(frozen=True, slots=True)
 class RefundStatusChanged(DomainEvent):
     payment_id: str
-    store_id: str
     refund_id: str
     previous: str
     current: str
@@ -60,7 +56,6 @@ class RefundStatusChanged(DomainEvent):
 @dataclass(frozen=True, slots=True)
 class DisputeStatusChanged(DomainEvent):
     payment_id: str
-    store_id: str
     dispute_id: str
     amount: Money
     previous: str | None
@@ -69,7 +64,6 @@ class DisputeStatusChanged(DomainEvent):
 
 @dataclass(frozen=True, slots=True)
 class AccountStatusChanged(DomainEvent):
-    store_id: str
     account_id: str
     previous: str
     current: str

@@ -7,7 +7,8 @@ the observation that outranks the others (a success outranks every failure, a la
 outranks an earlier one), so a late ``payment_failed`` after a success is recognised and ignored.
 
 Commands (asking for a refund) are guarded: an illegal one raises and changes nothing. Every
-accepted change records domain events and ledger entries, collected by the unit of work.
+accepted change records domain events and ledger entries; whoever saves the payment pulls them
+and hands them to the same unit of work (its ledger and its outbox), to commit with the change.
 """
 
 from __future__ import annotations

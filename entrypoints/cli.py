@@ -17,6 +17,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from application.use_cases.create_store import NewStore
 from application.use_cases.reconcile import ReconcileReport
+from application.use_cases.relay_domain_events import RETENTION
 from domain.errors import DomainError
 from entrypoints.container import build_service, close_service
 from entrypoints.database import migrate, require_newest_schema, shown
@@ -127,6 +128,10 @@ def _reconcile(_arguments: argparse.Namespace) -> int:
     print(f"  events retried    {report.events_retried} ({report.events_recovered} recovered)")
     print(f"  failures          {report.failures}")
     print(f"  idempotency keys  {report.idempotency_records_purged} purged (over 24 h old)")
+    print(
+        f"  domain events     {report.domain_events_relayed} relayed, "
+        f"{report.domain_events_purged} purged (relayed over {RETENTION.days} days ago)"
+    )
     if report.failures:
         print(
             f"storepay: {report.failures} could not be reconciled; the log above says why",

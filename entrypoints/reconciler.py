@@ -37,7 +37,9 @@ def describe(report: ReconcileReport) -> str:
         f"{report.payments_checked} payments checked, {report.payments_changed} changed; "
         f"{report.refunds_checked} refunds settled; {report.events_retried} events retried, "
         f"{report.events_recovered} recovered; {report.failures} failures; "
-        f"{report.idempotency_records_purged} idempotency records purged"
+        f"{report.idempotency_records_purged} idempotency records purged; "
+        f"{report.domain_events_relayed} domain events relayed, {report.domain_events_purged} "
+        "purged"
     )
 
 

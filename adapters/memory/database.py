@@ -8,7 +8,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from application.ports import CustomerSession, IdempotencyRecord, InboxEvent
+from application.ports import CustomerSession, IdempotencyRecord, InboxEvent, OutboxEvent
 from domain.ledger import LedgerEntry
 from domain.order import Order
 from domain.payment import Payment
@@ -96,6 +96,8 @@ class MemoryDatabase:
         self.idempotency: Table[tuple[str, str], IdempotencyRecord] = Table(
             "idempotency record", key=lambda record: (record.scope, record.key)
         )
+        # Rows keep the order they were first committed in (a dict's), the order of the outbox.
+        self.outbox: Table[str, OutboxEvent] = Table("outbox event", key=lambda event: event.id)
 
     def begin(self) -> Transaction:
         return Transaction(self)
@@ -125,6 +127,7 @@ class Transaction:
         self.inbox = Changes(database.inbox, lock)
         self.ledger = JournalChanges(database.ledger, lock)
         self.idempotency = Changes(database.idempotency, lock)
+        self.outbox = Changes(database.outbox, lock)
         self._tables: tuple[Changes[Any, Any], ...] = (
             self.stores,
             self.orders,
@@ -134,6 +137,7 @@ class Transaction:
             self.customer_sessions,
             self.inbox,
             self.idempotency,
+            self.outbox,
         )
         self._all: tuple[_Staged, ...] = (*self._tables, self.ledger)
 

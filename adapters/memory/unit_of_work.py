@@ -17,6 +17,7 @@ from typing import Self
 from application.ports import (
     CustomerRepository,
     CustomerSessionRepository,
+    DomainEventOutbox,
     EventInbox,
     IdempotencyRepository,
     LedgerRepository,
@@ -28,6 +29,7 @@ from application.ports import (
 
 from .customer_sessions import MemoryCustomerSessionRepository
 from .database import MemoryDatabase
+from .outbox import MemoryDomainEventOutbox
 from .repositories import (
     MemoryCustomerRepository,
     MemoryEventInbox,
@@ -58,6 +60,7 @@ class MemoryUnitOfWork:
         self.idempotency: IdempotencyRepository = MemoryIdempotencyRepository(
             transaction.idempotency
         )
+        self.outbox: DomainEventOutbox = MemoryDomainEventOutbox(transaction.outbox)
 
     async def __aenter__(self) -> Self:
         self._transaction.rollback()

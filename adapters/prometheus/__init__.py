@@ -7,7 +7,8 @@ where Litestar keeps its request metrics. ``/metrics`` exposes both; with severa
 counts read at scrape time come from this registry.
 
 Labels are bounded: an event's type is its label only when it is one of the types given (the ones
-storepay acts on); any other authentic type is ``other``, whatever a sender puts there.
+storepay acts on); any other authentic type is ``other``, whatever a sender puts there. A domain
+event's type is one of storepay's own (``application.outbox.EVENT_TYPES``).
 """
 
 from __future__ import annotations
@@ -85,6 +86,12 @@ class PrometheusTelemetry:
             "Payments, refunds and events a reconciliation pass could not heal.",
             registry=self.registry,
         )
+        self._domain_events = Counter(
+            f"{PREFIX}_domain_events",
+            "Domain events relayed from the outbox, by type.",
+            ["type"],
+            registry=self.registry,
+        )
         self._counts = _Counts()
         self._counts_registry = CollectorRegistry(auto_describe=True)
         self._counts_registry.register(self._counts)
@@ -106,6 +113,9 @@ class PrometheusTelemetry:
             return
         self._runs.labels("with_failures" if failures else "clean").inc()
         self._failures.inc(failures)
+
+    def domain_event(self, event_type: str) -> None:
+        self._domain_events.labels(event_type).inc()
 
     def expose(self, counts: OperationalCounts | None) -> bytes:
         """The metrics in Prometheus' text format, with ``counts`` read just now (``None``: they

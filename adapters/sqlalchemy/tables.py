@@ -352,3 +352,20 @@ used_tokens = sa.Table(
     sa.Column("used_at", UtcDateTime, nullable=False),
     sa.Column("keep_until", UtcDateTime, nullable=False, index=True),
 )
+
+# Domain events committed with the change that recorded them, until relayed and a week after.
+outbox_events = sa.Table(
+    "outbox_events",
+    metadata,
+    # The sequence keeps the order events were written in (ids are ordered by the millisecond).
+    sa.Column("sequence", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("id", _id(), nullable=False, unique=True),
+    sa.Column("type", sa.String(64), nullable=False),
+    sa.Column("store_id", _id(), sa.ForeignKey("stores.id"), nullable=False),
+    sa.Column("occurred_at", UtcDateTime, nullable=False),
+    sa.Column("payload", sa.JSON, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("relayed_at", UtcDateTime),
+    # Those to relay, in order (relayed_at IS NULL); those relayed long ago, to purge.
+    sa.Index("ix_outbox_events_relayed_at", "relayed_at", "sequence"),
+)

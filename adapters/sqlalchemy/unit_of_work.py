@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from application.ports import (
     CustomerRepository,
     CustomerSessionRepository,
+    DomainEventOutbox,
     EventInbox,
     IdempotencyRepository,
     LedgerRepository,
@@ -24,6 +25,7 @@ from application.ports import (
 )
 
 from .customer_sessions import SqlCustomerSessionRepository
+from .outbox import SqlDomainEventOutbox
 from .postgres_transaction import PostgresTransaction
 from .repositories import (
     SqlCustomerRepository,
@@ -63,6 +65,7 @@ class SqlUnitOfWork:
         self.inbox: EventInbox = SqlEventInbox(transaction)
         self.ledger: LedgerRepository = SqlLedgerRepository(transaction)
         self.idempotency: IdempotencyRepository = SqlIdempotencyRepository(transaction)
+        self.outbox: DomainEventOutbox = SqlDomainEventOutbox(transaction)
 
     async def __aenter__(self) -> Self:
         return self

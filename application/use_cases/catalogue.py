@@ -76,9 +76,9 @@ class UseCases:
         self.report_platform_fees = ReportPlatformFees(uow)
         # store back office
         self.authenticate_store = AuthenticateStore(uow)
-        self.set_up_payments = SetUpPayments(uow, gateway, links, clock)
+        self.set_up_payments = SetUpPayments(uow, gateway, links, clock, ids)
         self.refresh_onboarding_link = RefreshOnboardingLink(uow, links)
-        self.check_onboarding = CheckOnboarding(uow, gateway, links)
+        self.check_onboarding = CheckOnboarding(uow, gateway, links, clock, ids)
         self.change_payout_settings = ChangePayoutSettings(uow, gateway)
         self.register_order = RegisterOrder(uow, clock, ids)
         self.create_customer_session = CreateCustomerSession(uow, clock, ids, ports.signer)
@@ -95,9 +95,9 @@ class UseCases:
         self.create_payment_intent = CreatePaymentIntent(uow, gateway, clock, ids)
         self.show_checkout = ShowCheckout(uow, self.list_payment_methods, clock)
         # gateway
-        self.handle_gateway_event = HandleGatewayEvent(uow, gateway, clock, ports.telemetry)
+        self.handle_gateway_event = HandleGatewayEvent(uow, gateway, clock, ids, ports.telemetry)
         self.reconcile = Reconcile(
-            uow, gateway, self.handle_gateway_event, clock, ports.settings, ports.telemetry
+            uow, gateway, self.handle_gateway_event, clock, ids, ports.settings, ports.telemetry
         )
         # operations
         self.count_operations = CountOperations(uow)

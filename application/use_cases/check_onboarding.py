@@ -8,7 +8,9 @@ from application.errors import PaymentsNotSetUp
 from application.gateway import PaymentGateway
 from application.lookups import require_store
 from application.onboarding_links import LinkPurpose, OnboardingLinks
-from application.ports import UnitOfWorkFactory
+from application.outbox import OutboxWriter
+from application.ports import Clock, IdGenerator, UnitOfWorkFactory
+from application.stores import save_store
 from domain.store import Store
 
 
@@ -22,11 +24,17 @@ class CheckOnboarding:
     """The return address's token is used once: the gateway sends the store back once."""
 
     def __init__(
-        self, uow_factory: UnitOfWorkFactory, gateway: PaymentGateway, links: OnboardingLinks
+        self,
+        uow_factory: UnitOfWorkFactory,
+        gateway: PaymentGateway,
+        links: OnboardingLinks,
+        clock: Clock,
+        ids: IdGenerator,
     ) -> None:
         self._uow_factory = uow_factory
         self._gateway = gateway
         self._links = links
+        self._outbox = OutboxWriter(ids, clock)
 
     async def __call__(self, store_id: str, token: str) -> OnboardingCheck:
         nonce = self._links.check_token(store_id, token, LinkPurpose.RETURN)
@@ -49,7 +57,6 @@ class CheckOnboarding:
             store = await require_store(uow, store_id)
             if store.account is not None:
                 store.account.observe(account.snapshot)
-                store.account.pull_events()
-                await uow.stores.save(store)
+                await save_store(uow, store, self._outbox)
                 await uow.commit()
         return store

@@ -26,7 +26,8 @@ from application.errors import (
 )
 from application.gateway import GatewayIntent, IntentRequest, PaymentGateway
 from application.lookups import require_order, require_store
-from application.payments import save_payment
+from application.outbox import OutboxWriter
+from application.payments import record_changes, save_payment
 from application.ports import Clock, DuplicateRecord, IdGenerator, UnitOfWork, UnitOfWorkFactory
 from application.transactions import retrying
 from domain.currency import Currency
@@ -85,6 +86,7 @@ class CreatePaymentIntent:
         self._gateway = gateway
         self._clock = clock
         self._ids = ids
+        self._outbox = OutboxWriter(ids, clock)
         self._sessions = CustomerSessionUse(uow_factory, clock)
 
     async def __call__(self, command: IntentForOrder) -> PaymentIntentCreated:
@@ -236,12 +238,12 @@ class CreatePaymentIntent:
             if replaced is not None:
                 await self._record_cancellation(uow, replaced)
             await uow.payments.add(payment)
-            await save_payment(uow, payment, order)  # saves the order too: one read, one write
+            # saves the order too: one read, one write
+            await save_payment(uow, payment, self._outbox, order)
             await uow.commit()
             return payment
 
-    @staticmethod
-    async def _record_cancellation(uow: UnitOfWork, replaced: Replaced) -> None:
+    async def _record_cancellation(self, uow: UnitOfWork, replaced: Replaced) -> None:
         """The replaced payment as canceled (unless its cancellation event got there first);
         its order follows the payment that replaces it."""
         payment = await uow.payments.get(replaced.store_id, replaced.payment_id)
@@ -249,8 +251,7 @@ class CreatePaymentIntent:
             return
         payment.observe_intent(replaced.observation)
         await uow.payments.save(payment)
-        await uow.ledger.add(payment.pull_ledger_entries())
-        payment.pull_events()
+        await record_changes(uow, payment, self._outbox)
 
     async def _answer(self, payment: Payment, intent: GatewayIntent) -> PaymentIntentCreated:
         return PaymentIntentCreated(

@@ -28,12 +28,14 @@ from application.gateway import (
     PayoutEvent,
     RefundEvent,
 )
+from application.outbox import OutboxWriter
 from application.payments import save_payment
 from application.ports import (
     Clock,
     ConcurrentUpdate,
     DeliveryOutcome,
     DuplicateRecord,
+    IdGenerator,
     InboxEvent,
     InboxStatus,
     NoTelemetry,
@@ -41,6 +43,7 @@ from application.ports import (
     UnitOfWork,
     UnitOfWorkFactory,
 )
+from application.stores import save_store
 from application.transactions import retrying
 from application.use_cases.list_payment_methods import saved_method
 from domain.errors import DomainError
@@ -79,11 +82,13 @@ class HandleGatewayEvent:
         uow_factory: UnitOfWorkFactory,
         gateway: PaymentGateway,
         clock: Clock,
+        ids: IdGenerator,
         telemetry: Telemetry | None = None,
     ) -> None:
         self._uow_factory = uow_factory
         self._gateway = gateway
         self._clock = clock
+        self._outbox = OutboxWriter(ids, clock)
         self._telemetry = telemetry or NoTelemetry()
 
     async def __call__(
@@ -206,27 +211,25 @@ class HandleGatewayEvent:
         if isinstance(event, PaymentIntentEvent):
             payment = await self._payment(uow, event.payment_intent_id, lock)
             payment.observe_intent(event.observation)
-            await save_payment(uow, payment)
+            await save_payment(uow, payment, self._outbox)
         elif isinstance(event, RefundEvent):
             payment = await self._payment(uow, event.payment_intent_id, lock)
             payment.observe_refund(event.observation)
-            await save_payment(uow, payment)
+            await save_payment(uow, payment, self._outbox)
         elif isinstance(event, DisputeEvent):
             payment = await self._payment(uow, event.payment_intent_id, lock)
             payment.observe_dispute(event.observation)
-            await save_payment(uow, payment)
+            await save_payment(uow, payment, self._outbox)
         elif isinstance(event, AccountUpdatedEvent):
             store = await self._store(uow, event)
             if store.account is not None:
                 store.account.observe(event.snapshot)
-                store.account.pull_events()
-            await uow.stores.save(store)
+            await save_store(uow, store, self._outbox)
         elif isinstance(event, AccountDeauthorizedEvent):
             store = await self._store(uow, event)
             if store.account is not None:
                 store.account.deauthorize(event.created_at)
-                store.account.pull_events()
-            await uow.stores.save(store)
+            await save_store(uow, store, self._outbox)
         elif isinstance(event, PayoutEvent):
             store = await self._store(uow, event)
             store.record_payout(

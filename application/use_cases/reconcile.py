@@ -1,6 +1,7 @@
 """Heal what webhooks and timeouts left behind: sync payments stuck awaiting an outcome and
 refunds stuck pending (submitting again those the gateway never acknowledged), retry failed
-events, and purge the answers kept for ``Idempotency-Key`` retries once a day old.
+events, relay the domain events waiting in the outbox (``relay_domain_events``), and purge the
+answers kept for ``Idempotency-Key`` retries once a day old.
 
 Run on a schedule (``storepay serve`` does) and on demand (``storepay reconcile``). Each payment
 and each event is handled in its own transaction, so one failure does not hold up the rest.
@@ -13,11 +14,20 @@ from dataclasses import dataclass
 
 from application.gateway import PaymentGateway
 from application.idempotent_requests import IdempotentRequests
-from application.ports import Clock, DeliveryOutcome, NoTelemetry, Telemetry, UnitOfWorkFactory
+from application.outbox import OutboxWriter
+from application.ports import (
+    Clock,
+    DeliveryOutcome,
+    IdGenerator,
+    NoTelemetry,
+    Telemetry,
+    UnitOfWorkFactory,
+)
 from application.refund_submission import change_payment, submit_refund
 from application.settings import ServiceSettings
 from application.transactions import retrying
 from application.use_cases.handle_gateway_event import HandleGatewayEvent
+from application.use_cases.relay_domain_events import RelayDomainEvents
 from domain.payment import Payment
 from domain.refund import Refund, RefundStatus
 
@@ -34,6 +44,8 @@ class ReconcileReport:
     events_recovered: int
     failures: int
     idempotency_records_purged: int = 0  # answers of requests kept past their 24 h
+    domain_events_relayed: int = 0
+    domain_events_purged: int = 0  # relayed longer ago than the outbox keeps them
 
 
 class Reconcile:
@@ -43,6 +55,7 @@ class Reconcile:
         gateway: PaymentGateway,
         handle_event: HandleGatewayEvent,
         clock: Clock,
+        ids: IdGenerator,
         settings: ServiceSettings,
         telemetry: Telemetry | None = None,
     ) -> None:
@@ -50,9 +63,13 @@ class Reconcile:
         self._gateway = gateway
         self._handle_event = handle_event
         self._clock = clock
+        self._outbox = OutboxWriter(ids, clock)
         self._settings = settings
         self._telemetry = telemetry or NoTelemetry()
         self._idempotent_requests = IdempotentRequests(uow_factory, clock)
+        self._relay = RelayDomainEvents(
+            uow_factory, clock, settings.reconcile_batch_size, self._telemetry
+        )
 
     async def __call__(self) -> ReconcileReport:
         try:
@@ -67,6 +84,7 @@ class Reconcile:
         checked, changed, payment_failures = await self._sync_payments()
         refunds, refund_failures = await self._settle_refunds()
         retried, recovered, event_failures = await self._retry_events()
+        relay = await self._relay()  # last: it relays what the steps above recorded
         purged = await self._idempotent_requests.purge()
         return ReconcileReport(
             payments_checked=checked,
@@ -76,6 +94,8 @@ class Reconcile:
             events_recovered=recovered,
             failures=payment_failures + refund_failures + event_failures,
             idempotency_records_purged=purged,
+            domain_events_relayed=relay.relayed,
+            domain_events_purged=relay.purged,
         )
 
     async def _sync_payments(self) -> tuple[int, int, int]:
@@ -108,7 +128,9 @@ class Reconcile:
         def observe(current: Payment) -> None:
             current.observe_intent(intent.observation)
 
-        synced = await retrying(lambda: change_payment(self._uow_factory, payment, observe))
+        synced = await retrying(
+            lambda: change_payment(self._uow_factory, self._outbox, payment, observe)
+        )
         return synced.status is not payment.status
 
     async def _settle_refunds(self) -> tuple[int, int]:
@@ -138,14 +160,16 @@ class Reconcile:
 
     async def _settle_refund(self, payment: Payment, refund: Refund) -> None:
         if refund.gateway_refund_id is None:
-            await submit_refund(self._uow_factory, self._gateway, self._clock, payment, refund)
+            await submit_refund(
+                self._uow_factory, self._gateway, self._clock, self._outbox, payment, refund
+            )
             return
         observation = await self._gateway.retrieve_refund(refund.gateway_refund_id)
 
         def observe(current: Payment) -> None:
             current.observe_refund(observation)
 
-        await retrying(lambda: change_payment(self._uow_factory, payment, observe))
+        await retrying(lambda: change_payment(self._uow_factory, self._outbox, payment, observe))
 
     async def _retry_events(self) -> tuple[int, int, int]:
         async with self._uow_factory() as uow:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from application.errors import IdempotencyKeyReused, InvalidRefund
 from application.gateway import PaymentGateway
 from application.lookups import require_payment
+from application.outbox import OutboxWriter
 from application.payments import save_payment
 from application.ports import Clock, IdempotencyRecord, IdGenerator, UnitOfWork, UnitOfWorkFactory
 from application.refund_submission import submit_refund
@@ -48,6 +49,7 @@ class RefundPayment:
         self._gateway = gateway
         self._clock = clock
         self._ids = ids
+        self._outbox = OutboxWriter(ids, clock)
 
     async def __call__(self, command: RefundOrder) -> RefundMade:
         reason = None if command.reason is None else _reason(command.reason)
@@ -58,7 +60,7 @@ class RefundPayment:
         # The refund is reserved before the gateway is asked, so two concurrent refunds can never
         # together take more than is left.
         payment = await submit_refund(
-            self._uow_factory, self._gateway, self._clock, payment, refund
+            self._uow_factory, self._gateway, self._clock, self._outbox, payment, refund
         )
         return RefundMade(payment=payment, refund=payment.refund(refund.id))
 
@@ -81,7 +83,7 @@ class RefundPayment:
                 amount=amount,
                 reason=reason,
             )
-            await save_payment(uow, payment)
+            await save_payment(uow, payment, self._outbox)
             if command.idempotency_key is not None:
                 await uow.idempotency.add(
                     IdempotencyRecord(

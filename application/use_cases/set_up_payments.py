@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from application.gateway import GatewayAccount, NewAccount, OnboardingLink, PaymentGateway
 from application.lookups import require_store
 from application.onboarding_links import OnboardingLinks
-from application.ports import Clock, UnitOfWorkFactory
+from application.outbox import OutboxWriter
+from application.ports import Clock, IdGenerator, UnitOfWorkFactory
+from application.stores import save_store
 from application.transactions import retrying
 from domain.store import PostalAddress, Store
 
@@ -34,11 +36,13 @@ class SetUpPayments:
         gateway: PaymentGateway,
         links: OnboardingLinks,
         clock: Clock,
+        ids: IdGenerator,
     ) -> None:
         self._uow_factory = uow_factory
         self._gateway = gateway
         self._links = links
         self._clock = clock
+        self._outbox = OutboxWriter(ids, clock)
 
     async def __call__(self, command: PaymentSetup) -> SetUpPaymentsResult:
         address = PostalAddress(command.address_line1, command.city, command.postal_code)
@@ -84,6 +88,6 @@ class SetUpPayments:
             if connected is None:
                 connected = store.connect(account.account_id, self._clock.now())
                 connected.observe(account.snapshot)
-                await uow.stores.save(store)
+                await save_store(uow, store, self._outbox)
                 await uow.commit()
             return connected.account_id

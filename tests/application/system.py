@@ -35,6 +35,7 @@ from application.ports import (
     CustomerRepository,
     CustomerSessionRepository,
     DeliveryOutcome,
+    DomainEventOutbox,
     EventInbox,
     IdempotencyRepository,
     LedgerRepository,
@@ -109,6 +110,7 @@ class FlakyUnitOfWork:
         self.inbox: EventInbox = inner.inbox
         self.ledger: LedgerRepository = inner.ledger
         self.idempotency: IdempotencyRepository = inner.idempotency
+        self.outbox: DomainEventOutbox = inner.outbox
 
     async def __aenter__(self) -> Self:
         await self._inner.__aenter__()
@@ -360,6 +362,7 @@ class System:
             "payment_methods": database.payment_methods,
             "inbox": database.inbox,
             "idempotency": database.idempotency,
+            "outbox": database.outbox,
         }
         state: dict[str, object] = {
             name: {key: (row.version, repr(row.value)) for key, row in table.rows.items()}

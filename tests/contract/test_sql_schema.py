@@ -61,6 +61,7 @@ TABLES = {
     "inbox_events",
     "idempotency_records",
     "used_tokens",
+    "outbox_events",
 }
 
 

@@ -268,6 +268,7 @@ def test_reconcile_prints_its_report(migrated: str, capsys: pytest.CaptureFixtur
         "  events retried    0 (0 recovered)",
         "  failures          0",
         "  idempotency keys  0 purged (over 24 h old)",
+        "  domain events     0 relayed, 0 purged (relayed over 7 days ago)",
     ]
     assert "simulated gateway keeps its test-mode state" in output.err
 

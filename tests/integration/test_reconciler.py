@@ -95,6 +95,8 @@ async def test_each_report_is_logged_and_failures_as_a_warning(
         events_recovered=2,
         failures=1,
         idempotency_records_purged=5,
+        domain_events_relayed=6,
+        domain_events_purged=7,
     )
     with caplog.at_level(logging.INFO, logger="storepay.reconciler"):
         assert await reconcile_once(Passes(report=report)) == report
@@ -110,10 +112,12 @@ async def test_each_report_is_logged_and_failures_as_a_warning(
         "events_recovered": 2,
         "failures": 1,
         "idempotency_records_purged": 5,
+        "domain_events_relayed": 6,
+        "domain_events_purged": 7,
     }
     assert describe(report) == (
         "4 payments checked, 1 changed; 2 refunds settled; 3 events retried, 2 recovered; "
-        "1 failures; 5 idempotency records purged"
+        "1 failures; 5 idempotency records purged; 6 domain events relayed, 7 purged"
     )
 
 
