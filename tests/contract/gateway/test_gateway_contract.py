@@ -43,6 +43,7 @@ from .drivers import (
     REQUIRES_AUTHENTICATION,
     SUCCEEDS,
     GatewayDriver,
+    Refused,
 )
 
 pytestmark = pytest.mark.anyio
@@ -767,7 +768,7 @@ async def test_a_saved_card_pays_only_an_intent_of_its_customer(
     assert theirs.customer_id == customer_id
     assert (await gateway.retrieve_payment_intent(theirs.id)).customer_id == customer_id
     for intent in (without, someone_else_s):
-        with pytest.raises(GatewayError):
+        with pytest.raises(Refused):
             await driver.pay_with_saved_card(intent, card.payment_method_id)
         assert (await gateway.retrieve_payment_intent(intent.id)).observation.state in (
             IntentState.PENDING,
