@@ -208,6 +208,7 @@ class StripeEmulator:
             save_payment_method=usage == "off_session",
             metadata=params.metadata(),
             description=params.optional_text("description"),
+            automatic_payment_methods=params.child("automatic_payment_methods").flag("enabled"),
         )
         self._intents[intent.id] = intent
         await self._emit("payment_intent.created", intent.to_stripe())
@@ -270,6 +271,8 @@ class StripeEmulator:
             id=self._ids("re"),
             payment_intent=intent.id,
             charge=charge.id,
+            customer=charge.customer,
+            payment_method=charge.payment_method,
             amount=amount,
             application_fee_refund=fee_refund,
             reverse_transfer=params.flag("reverse_transfer"),
@@ -619,7 +622,7 @@ class StripeEmulator:
     async def complete_onboarding(self, account_id: str) -> JSON:
         account = self._account(account_id)
         before = account.to_stripe()
-        account.complete_onboarding()
+        account.complete_onboarding(self._now())
         await self._emit(
             "account.updated",
             account.to_stripe(),
@@ -697,6 +700,7 @@ class StripeEmulator:
             reason=reason,
             status="warning_needs_response" if inquiry else "needs_response",
             created=self._now(),
+            card_brand=charge.card.brand,
         )
         self._disputes[dispute.id] = dispute
         charge.disputed = True
@@ -716,6 +720,7 @@ class StripeEmulator:
         if following is None:
             raise EmulatorError(f"Dispute {dispute.id} does not await evidence ({dispute.status})")
         before, dispute.status = dispute.status, following
+        dispute.evidence_submitted = True
         await self._emit("charge.dispute.updated", dispute.to_stripe(), previous={"status": before})
 
     async def close_dispute(self, dispute_id: str, *, won: bool) -> None:
@@ -935,6 +940,8 @@ class StripeEmulator:
             card=method.card,
             created=self._now(),
             status=status,
+            description=intent.description,
+            receipt_email=intent.receipt_email,
         )
         self._charges[charge.id] = charge
         intent.latest_charge = charge.id
