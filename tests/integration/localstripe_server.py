@@ -1,4 +1,5 @@
-"""localstripe (PyPI, GPL-3.0, a dev dependency only) in a child process on a free port.
+"""localstripe (PyPI, GPL-3.0, a dev dependency only) in a child process on a free port, and an
+endpoint for the webhook events it signs.
 
 It runs unmodified but for two things its ``localstripe`` command does that a test must not:
 it loads and rewrites ``/tmp/localstripe.pickle`` on every write (state shared between runs, and
@@ -12,12 +13,14 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
 import time
-import urllib.error
 import urllib.request
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any, Self
+from typing import IO, Self
 from urllib.parse import urlencode
 
 LAUNCHER = """
@@ -112,12 +115,59 @@ class LocalStripe:
         with urllib.request.urlopen(request, timeout=10) as answer:
             assert answer.status == 200, answer.status
 
-    def get(self, path: str, secret_key: str = "sk_test_localstripe") -> dict[str, Any]:
-        """A GET straight at localstripe, past any proxy."""
-        request = urllib.request.Request(
-            f"{self.url}{path}", headers={"Authorization": f"Bearer {secret_key}"}
-        )
-        with urllib.request.urlopen(request, timeout=10) as answer:
-            document = json.loads(answer.read())
-        assert isinstance(document, dict)
-        return document
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    payload: bytes
+    signature_header: str
+
+
+class WebhookEndpoint:
+    """``with WebhookEndpoint() as endpoint: endpoint.url ...``: keeps what it is posted and
+    answers 200."""
+
+    def __init__(self) -> None:
+        self.deliveries: list[Delivery] = []
+        kept = self.deliveries
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", "0"))
+                signature = self.headers.get("Stripe-Signature", "")
+                kept.append(Delivery(self.rfile.read(length), signature))
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: object) -> None:
+                return
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=10)
+
+    def wait_for(self, event_type: str, object_id: str, timeout: float = 15) -> Delivery:
+        """The first event of ``event_type`` about ``object_id`` (localstripe sends each a
+        second after the fact)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for delivery in list(self.deliveries):
+                event = json.loads(delivery.payload)
+                if event["type"] == event_type and event["data"]["object"]["id"] == object_id:
+                    return delivery
+            time.sleep(0.05)
+        raise AssertionError(f"localstripe sent no {event_type} about {object_id}")
