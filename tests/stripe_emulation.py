@@ -20,8 +20,6 @@ from adapters.stripe_emulator import (
 )
 from adapters.stripe_emulator.ids import IdFactory
 
-WEBHOOK_SECRET = "whsec_tests_platform_endpoint"
-
 
 @dataclass(frozen=True, slots=True)
 class EmulatedStripeAccount:
@@ -30,6 +28,9 @@ class EmulatedStripeAccount:
     emulator: StripeEmulator
     gateway: StripeGateway
     transport: EmulatedStripe
+
+
+WEBHOOK_SECRET = "whsec_tests_platform_endpoint"
 
 
 def emulated_stripe(

@@ -19,8 +19,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import stripe
-
 from adapters.stripe_emulator import cards
 from adapters.stripe_emulator.books import ApplicationFee, Books, Transfer
 from adapters.stripe_emulator.cards import Card, Decline, Outcome
@@ -43,13 +41,13 @@ from adapters.stripe_emulator.records import (
     PaymentMethodRecord,
     PayoutRecord,
     RefundRecord,
+    event,
     unix,
 )
 from adapters.stripe_emulator.requests import EmulatorError, Params, no_such
 from domain.errors import DomainError
 from domain.money import Money
 
-API_VERSION = stripe.api_version
 APPLICATION_ID = "ca_storepay"
 REFUND_FAILURE_REASON = "expired_or_canceled_card"
 _CONFIRMABLE = ("requires_payment_method", "requires_confirmation", "requires_action")
@@ -820,23 +818,10 @@ class StripeEmulator:
         account: str | None = None,
         previous: JSON | None = None,
     ) -> None:
-        data: JSON = {"object": obj}
-        if previous is not None:
-            data["previous_attributes"] = previous
-        event: JSON = {
-            "id": self._ids("evt"),
-            "object": "event",
-            "api_version": API_VERSION,
-            "created": unix(self._now()),
-            "data": data,
-            "livemode": False,
-            "pending_webhooks": 1,
-            "request": {"id": None, "idempotency_key": None},
-            "type": event_type,
-        }
-        if account is not None:
-            event["account"] = account
-        await self._outbox.emit(event, connect=account is not None)
+        shown = event(
+            self._ids("evt"), event_type, obj, self._now(), account=account, previous=previous
+        )
+        await self._outbox.emit(shown, connect=account is not None)
 
     def _account(self, account_id: str) -> AccountRecord:
         account = self._accounts.get(account_id)

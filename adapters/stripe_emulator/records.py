@@ -6,10 +6,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+import stripe
+
 from adapters.stripe_emulator.cards import Card, Decline
 from domain.money import Money
 
 JSON = dict[str, Any]
+API_VERSION = stripe.api_version  # the version stripe-python speaks, and so the emulator
 
 ONBOARDING_REQUIREMENTS = (
     "business_profile.mcc",
@@ -82,6 +85,36 @@ DEFAULT_CURRENCIES = {
 
 def unix(at: datetime) -> int:
     return int(at.timestamp())
+
+
+def event(
+    event_id: str,
+    event_type: str,
+    obj: JSON,
+    created: datetime,
+    *,
+    account: str | None = None,
+    previous: JSON | None = None,
+) -> JSON:
+    """A Stripe event as a webhook endpoint receives it: about ``obj``, on the connected
+    ``account`` for a Connect event, with the ``previous`` values of what an update changed."""
+    data: JSON = {"object": obj}
+    if previous is not None:
+        data["previous_attributes"] = previous
+    shown: JSON = {
+        "id": event_id,
+        "object": "event",
+        "api_version": API_VERSION,
+        "created": unix(created),
+        "data": data,
+        "livemode": False,
+        "pending_webhooks": 1,
+        "request": {"id": None, "idempotency_key": None},
+        "type": event_type,
+    }
+    if account is not None:
+        shown["account"] = account
+    return shown
 
 
 def _currency(amount: Money) -> str:

@@ -20,29 +20,30 @@ import contextlib
 import json
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Protocol
 
 import anyio
 import pytest
 import stripe
-from localstripe_server import Delivery, LocalStripe, WebhookEndpoint
+from contract.gateway.builders import intent_request, new_account, refund_request
+from localstripe_server import (
+    Delivery,
+    WebhookEndpoint,
+    local_stripe,
+    register_webhook,
+    webhook_endpoint,
+)
 from stripe.params import PaymentIntentCreateParams
 from stripe_emulation import emulated_stripe
 
 from adapters.stripe import StripeGateway
 from adapters.stripe_emulator.cards import REQUIRES_AUTHENTICATION, SUCCEEDS
-from application.gateway import (
-    GatewayError,
-    GatewayUnavailable,
-    IntentRequest,
-    NewAccount,
-    PaymentIntentEvent,
-    RefundRequest,
-)
+from application.gateway import GatewayError, GatewayUnavailable, PaymentIntentEvent
 from domain.money import Money
 from domain.payment import IntentState
 from domain.refund import RefundStatus
+from entrypoints.container import stripe_gateway
+from entrypoints.settings import load_settings
 
 pytestmark = [
     pytest.mark.anyio,
@@ -54,12 +55,14 @@ pytestmark = [
 ]
 
 SECRET_KEY = "sk_test_storepay_crosscheck"
+PUBLISHABLE_KEY = "pk_test_storepay_crosscheck"
 WEBHOOK_SECRET = "whsec_storepay_crosscheck"
 # Stripe's card that attaches but is declined when charged: localstripe's one declining card
 # (the emulator declines any number it does not know).
 DECLINED_WHEN_CHARGED = "4000000000000341"
 NO_CONNECT = "localstripe has no Connect (accounts, destination charges, their refunds)"
 EMAIL = "shopper@example.lu"
+AMOUNT = Money.of(5000, "EUR")
 
 
 class Side(Protocol):
@@ -67,11 +70,11 @@ class Side(Protocol):
 
     gateway: StripeGateway
 
-    async def intent(self, card: str | None = None, *, amount: int = 5000) -> str:
-        """A payment intent made at Stripe, paid with ``card`` when one is named."""
+    async def intent(self, card: str | None = None) -> str:
+        """A payment intent of ``AMOUNT`` made at Stripe, paid with ``card`` when one is named."""
         ...
 
-    async def refund(self, payment_intent_id: str, amount: int, refund_id: str) -> str: ...
+    async def refund(self, payment_intent_id: str, amount: Money, refund_id: str) -> str: ...
 
     async def saved_card(self, customer_id: str) -> str: ...
 
@@ -91,8 +94,8 @@ class AtLocalStripe:
     client: stripe.StripeClient
     endpoint: WebhookEndpoint
 
-    async def intent(self, card: str | None = None, *, amount: int = 5000) -> str:
-        made: PaymentIntentCreateParams = {"amount": amount, "currency": "eur"}
+    async def intent(self, card: str | None = None) -> str:
+        made: PaymentIntentCreateParams = {"amount": AMOUNT.minor_units, "currency": "eur"}
         if card is not None:
             made["payment_method"] = await self._card(card)
         intent = await self.client.v1.payment_intents.create_async(made)
@@ -101,11 +104,11 @@ class AtLocalStripe:
                 await self.client.v1.payment_intents.confirm_async(intent.id)
         return intent.id
 
-    async def refund(self, payment_intent_id: str, amount: int, refund_id: str) -> str:
+    async def refund(self, payment_intent_id: str, amount: Money, refund_id: str) -> str:
         refund = await self.client.v1.refunds.create_async(
             {
                 "payment_intent": payment_intent_id,
-                "amount": amount,
+                "amount": amount.minor_units,
                 "metadata": {"storepay_refund_id": refund_id},
             }
         )
@@ -142,36 +145,32 @@ class OnTheEmulator:
         built = emulated_stripe(webhook_secret=WEBHOOK_SECRET, deliver=self._receive)
         self.gateway = built.gateway
         self.emulator = built.emulator
-        self._store: str | None = None
+        self.store = ""
 
-    async def intent(self, card: str | None = None, *, amount: int = 5000) -> str:
+    async def open_store(self) -> None:
+        """storepay's charges go to a store's onboarded account."""
+        account = await self.gateway.create_account(new_account())
+        await self.emulator.complete_onboarding(account.account_id)
+        self.store = account.account_id
+
+    async def intent(self, card: str | None = None, **more: Any) -> str:
+        key = f"intent-{len(self.emulator.sent_events)}"
         intent = await self.gateway.create_payment_intent(
-            self._request(amount, f"intent-{len(self.emulator.sent_events)}")
+            intent_request(self.store, amount=str(AMOUNT.to_decimal()), fee="0.00", key=key, **more)
         )
         if card is not None:
             await self.emulator.confirm(intent.id, intent.client_secret, card)
         return intent.id
 
-    async def refund(self, payment_intent_id: str, amount: int, refund_id: str) -> str:
+    async def refund(self, payment_intent_id: str, amount: Money, refund_id: str) -> str:
         refund = await self.gateway.create_refund(
-            RefundRequest(
-                payment_intent_id=payment_intent_id,
-                amount=Money.of(amount, "EUR"),
-                application_fee_refund=Money.zero("EUR"),
-                idempotency_key=f"refund-{refund_id}",
-                metadata={"storepay_refund_id": refund_id},
-            )
+            refund_request(payment_intent_id, str(amount.to_decimal()), "0.00", refund_id=refund_id)
         )
         return refund.gateway_refund_id
 
     async def saved_card(self, customer_id: str) -> str:
-        saving = await self.gateway.create_payment_intent(
-            self._request(
-                5000, f"saving-{customer_id}", customer_id=customer_id, save_payment_method=True
-            )
-        )
-        answered = await self.emulator.confirm(saving.id, saving.client_secret, SUCCEEDS)
-        return str(answered["payment_method"])
+        intent_id = await self.intent(SUCCEEDS, customer_id=customer_id, save_payment_method=True)
+        return str(self.emulator.retrieve_object(intent_id)["payment_method"])
 
     async def holder(self, payment_method_id: str) -> str | None:
         customer = self.emulator.retrieve_object(payment_method_id)["customer"]
@@ -183,33 +182,6 @@ class OnTheEmulator:
             if event["type"] == event_type and event["data"]["object"]["id"] == object_id:
                 return delivery
         raise AssertionError(f"the emulator sent no {event_type} about {object_id}")
-
-    async def store(self) -> str:
-        """A store's account, onboarded: storepay's charges go to one."""
-        if self._store is None:
-            account = await self.gateway.create_account(
-                NewAccount(
-                    store_id="store_1",
-                    business_name="Atelier",
-                    email="owner@atelier.example",
-                    country="LU",
-                    idempotency_key="account-store_1",
-                )
-            )
-            await self.emulator.complete_onboarding(account.account_id)
-            self._store = account.account_id
-        return self._store
-
-    def _request(self, amount: int, key: str, **more: Any) -> IntentRequest:
-        assert self._store is not None, "await store() first"
-        return IntentRequest(
-            amount=Money.of(amount, "EUR"),
-            application_fee=Money.zero("EUR"),
-            destination_account=self._store,
-            idempotency_key=key,
-            receipt_email=EMAIL,
-            **more,
-        )
 
     async def _receive(self, payload: bytes, signature_header: str, connect: bool) -> None:
         self.deliveries.append(Delivery(payload, signature_header))
@@ -225,33 +197,38 @@ def anyio_backend() -> str:
 
 @pytest.fixture(scope="module")
 def localstripe(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, WebhookEndpoint]]:
-    log: Path = tmp_path_factory.mktemp("localstripe") / "localstripe.log"
-    with LocalStripe(log) as server, WebhookEndpoint() as endpoint:
-        server.register_webhook("storepay", endpoint.url, WEBHOOK_SECRET)
-        yield server.url, endpoint
+    log = tmp_path_factory.mktemp("localstripe") / "localstripe.log"
+    with local_stripe(log) as url, webhook_endpoint() as endpoint:
+        register_webhook(url, "storepay", endpoint.url, WEBHOOK_SECRET)
+        yield url, endpoint
 
 
 @pytest.fixture(params=["emulator", "localstripe"])
 async def side(request: pytest.FixtureRequest, anyio_backend: str) -> AsyncIterator[Side]:
     if request.param == "emulator":
         emulated = OnTheEmulator()
-        await emulated.store()
+        await emulated.open_store()
         yield emulated
         await emulated.emulator.aclose()
         return
     url, endpoint = request.getfixturevalue("localstripe")
-    http = stripe.HTTPXClient()
-    gateway = StripeGateway(
-        secret_key=SECRET_KEY,
-        publishable_key=None,
-        webhook_secret=WEBHOOK_SECRET,
-        api_base=url,
-        http_client=http,
-        max_network_retries=0,
+    # Built by the composition root as STOREPAY_GATEWAY=stripe builds it, sent to localstripe.
+    settings = load_settings(
+        {
+            "STOREPAY_GATEWAY": "stripe",
+            "STRIPE_SECRET_KEY": SECRET_KEY,
+            "STRIPE_PUBLISHABLE_KEY": PUBLISHABLE_KEY,
+            "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+            "STRIPE_API_BASE": url,
+        }
     )
+    gateway = stripe_gateway(settings)
+    assert isinstance(gateway, StripeGateway)
+    http = stripe.HTTPXClient()
     client = stripe.StripeClient(SECRET_KEY, base_addresses={"api": url}, http_client=http)
     yield AtLocalStripe(gateway, client, endpoint)
     await http.close_async()
+    await gateway.aclose()
 
 
 # -- customers and their cards -----------------------------------------------------------------
@@ -293,11 +270,11 @@ async def test_a_customers_saved_cards_are_listed(side: Side) -> None:
 
 
 async def test_a_new_intent_waits_for_its_payment(side: Side) -> None:
-    intent = await side.gateway.retrieve_payment_intent(await side.intent(amount=5000))
+    intent = await side.gateway.retrieve_payment_intent(await side.intent())
 
     assert intent.id.startswith("pi_")
     assert intent.client_secret.startswith(f"{intent.id}_secret_")
-    assert intent.amount == Money.of(5000, "EUR")
+    assert intent.amount == AMOUNT
     assert intent.observation.state is IntentState.PENDING
     assert intent.observation.charge_id is None
 
@@ -336,7 +313,9 @@ async def test_an_open_intent_is_canceled(side: Side) -> None:
 async def test_a_refund_reads_back_with_storepays_refund_id(side: Side) -> None:
     intent_id = await side.intent(SUCCEEDS)
 
-    refund = await side.gateway.retrieve_refund(await side.refund(intent_id, 1000, "refund_7"))
+    refund = await side.gateway.retrieve_refund(
+        await side.refund(intent_id, Money.of(1000, "EUR"), "refund_7")
+    )
 
     assert refund.gateway_refund_id.startswith("re_")
     assert refund.amount == Money.of(1000, "EUR")
@@ -376,26 +355,13 @@ async def test_a_signed_payment_event_verifies_and_reads_as_the_payment(side: Si
 async def test_a_store_takes_a_destination_charge_and_refunds_part_of_it(side: Side) -> None:
     if not isinstance(side, OnTheEmulator):
         pytest.skip(NO_CONNECT)
-    account = await side.gateway.retrieve_account(await side.store())
+    account = await side.gateway.retrieve_account(side.store)
     intent = await side.gateway.create_payment_intent(
-        IntentRequest(
-            amount=Money.of(5000, "EUR"),
-            application_fee=Money.of(125, "EUR"),
-            destination_account=account.account_id,
-            idempotency_key="destination-charge",
-            receipt_email=EMAIL,
-        )
+        intent_request(side.store, amount="50.00", fee="1.25")
     )
     await side.emulator.confirm(intent.id, intent.client_secret, SUCCEEDS)
 
-    refund = await side.gateway.create_refund(
-        RefundRequest(
-            payment_intent_id=intent.id,
-            amount=Money.of(1000, "EUR"),
-            application_fee_refund=Money.of(25, "EUR"),
-            idempotency_key="refund-destination-charge",
-        )
-    )
+    refund = await side.gateway.create_refund(refund_request(intent.id, "10.00", "0.25"))
 
     assert account.snapshot.charges_enabled is True
     assert refund.status is RefundStatus.SUCCEEDED

@@ -2,7 +2,9 @@
 
 The contract speaks to a gateway only through ``PaymentGateway`` and this small driver; each
 gateway under test brings its own driver (the emulator's acts through its test-mode actions; a
-real Stripe account would use Stripe's test helpers and a webhook forwarder).
+real Stripe account would use Stripe's test helpers and a webhook forwarder). Shoppers pay with
+Stripe's published test cards (``adapters.stripe_emulator.cards``), which any Stripe account in
+test mode takes.
 """
 
 from __future__ import annotations
@@ -12,29 +14,7 @@ from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
 from adapters.stripe_emulator import EmulatorError, StripeEmulator
-from adapters.stripe_emulator.cards import (
-    DECLINED,
-    DISPUTED,
-    INSUFFICIENT_FUNDS,
-    REFUND_FAILS,
-    REQUIRES_AUTHENTICATION,
-    SUCCEEDS,
-)
 from application.gateway import GatewayIntent
-
-__all__ = [
-    "DECLINED",
-    "DISPUTED",
-    "INSUFFICIENT_FUNDS",
-    "REFUND_FAILS",
-    "REQUIRES_AUTHENTICATION",
-    "SUCCEEDS",
-    "EmulatorDriver",
-    "GatewayDriver",
-    "Inbox",
-    "Received",
-    "Refused",
-]
 
 T = TypeVar("T")
 

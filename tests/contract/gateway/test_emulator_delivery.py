@@ -12,12 +12,12 @@ from collections import Counter
 import pytest
 from stripe_emulation import emulated_stripe
 
-from adapters.stripe_emulator import DeliveryMode
+from adapters.stripe_emulator import DeliveryMode, cards
 from application.gateway import AccountUpdatedEvent, PaymentIntentEvent
 
 from .builders import intent_request, onboarded_account, paid_intent, parse, refund_request
 from .conftest import T0, WEBHOOK_SECRET, Emulated, FakeClock, on_the_emulator
-from .drivers import DECLINED, DISPUTED, REQUIRES_AUTHENTICATION, SUCCEEDS, EmulatorDriver, Inbox
+from .drivers import EmulatorDriver, Inbox
 
 pytestmark = pytest.mark.anyio
 
@@ -43,13 +43,13 @@ async def a_story(stripe: Emulated) -> None:
     first = await gateway.create_payment_intent(
         intent_request(account_id, key="o1", customer_id=customer_id, save_payment_method=True)
     )
-    await emulator.confirm(first.id, first.client_secret, DECLINED)
-    await emulator.confirm(first.id, first.client_secret, SUCCEEDS)
+    await emulator.confirm(first.id, first.client_secret, cards.DECLINED)
+    await emulator.confirm(first.id, first.client_secret, cards.SUCCEEDS)
     await gateway.create_refund(refund_request(first.id, "20.00", "0.50"))
     second = await gateway.create_payment_intent(intent_request(account_id, key="o2"))
-    await emulator.confirm(second.id, second.client_secret, REQUIRES_AUTHENTICATION)
+    await emulator.confirm(second.id, second.client_secret, cards.REQUIRES_AUTHENTICATION)
     await emulator.authenticate(second.id, second.client_secret, success=True)
-    await paid_intent(gateway, stripe.driver, account_id, DISPUTED, key="o3")
+    await paid_intent(gateway, stripe.driver, account_id, cards.DISPUTED, key="o3")
 
 
 async def test_immediate_delivery_sends_each_event_once_in_order(stripe: Emulated) -> None:
@@ -149,7 +149,7 @@ async def test_events_caused_by_a_delivery_follow_it(stripe: Emulated) -> None:
 
     stripe.emulator.connect_delivery(refund_on_payment)
     account_id = await onboarded_account(stripe.gateway, stripe.driver)
-    await paid_intent(stripe.gateway, stripe.driver, account_id, DISPUTED)
+    await paid_intent(stripe.gateway, stripe.driver, account_id, cards.DISPUTED)
 
     assert received == [
         "account.updated",
@@ -224,7 +224,7 @@ async def test_each_confirm_returns_after_its_own_events_were_delivered(
     ]
 
     async def confirm(intent_id: str, secret: str) -> bool:
-        await stripe.emulator.confirm(intent_id, secret, SUCCEEDS)
+        await stripe.emulator.confirm(intent_id, secret, cards.SUCCEEDS)
         return any(
             '"payment_intent.succeeded"' in body and f'"{intent_id}"' in body
             for body in endpoint.received

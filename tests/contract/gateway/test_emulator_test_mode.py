@@ -14,22 +14,16 @@ import random
 import re
 from dataclasses import replace
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
-from adapters.stripe_emulator import EmulatorError, random_ids, sequential_ids
-from adapters.stripe_emulator.cards import (
-    EXPIRED_CARD,
-    INCORRECT_CVC,
-    SUCCEEDS_AMEX,
-    card_brand,
-    card_for,
-)
+from adapters.stripe_emulator import EmulatorError, cards, random_ids, sequential_ids
 from application.gateway import (
     AccountDeauthorizedEvent,
     DisputeEvent,
     GatewayError,
+    GatewayEvent,
     GatewayIntent,
     PayoutEvent,
     RefundEvent,
@@ -50,18 +44,11 @@ from .builders import (
     refund_request,
 )
 from .conftest import CONNECT_WEBHOOK_SECRET, T0, Emulated, FakeClock, on_the_emulator
-from .drivers import (
-    DECLINED,
-    DISPUTED,
-    INSUFFICIENT_FUNDS,
-    REFUND_FAILS,
-    REQUIRES_AUTHENTICATION,
-    SUCCEEDS,
-)
 
 pytestmark = pytest.mark.anyio
 
 PUBLIC_URL = "https://shop.example.com/"
+E = TypeVar("E", bound=GatewayEvent)
 
 
 @pytest.fixture
@@ -78,7 +65,7 @@ async def new_intent(stripe: Emulated, **changes: Any) -> GatewayIntent:
     return await stripe.gateway.create_payment_intent(intent_request(account_id, **changes))
 
 
-async def paid(stripe: Emulated, card: str = SUCCEEDS, **changes: Any) -> GatewayIntent:
+async def paid(stripe: Emulated, card: str = cards.SUCCEEDS, **changes: Any) -> GatewayIntent:
     intent = await new_intent(stripe, **changes)
     await stripe.emulator.confirm(intent.id, intent.client_secret, card)
     return await stripe.gateway.retrieve_payment_intent(intent.id)
@@ -88,13 +75,19 @@ def of_type(stripe: Emulated, event_type: str) -> list[dict[str, Any]]:
     return [event for event in stripe.emulator.sent_events if event["type"] == event_type]
 
 
+def received(stripe: Emulated, kind: type[E]) -> list[E]:
+    """The deliveries so far that the adapter types as a ``kind`` of event."""
+    typed = (parse(stripe.gateway, delivery) for delivery in stripe.inbox.deliveries)
+    return [event for event in typed if isinstance(event, kind)]
+
+
 # -- ids and time ------------------------------------------------------------------------------
 
 
 async def test_ids_look_like_stripes(clock: FakeClock) -> None:
     stripe = on_the_emulator(clock, checked=False)
     account_id = await store_account(stripe)
-    intent = await paid_intent(stripe.gateway, stripe.driver, account_id, DISPUTED)
+    intent = await paid_intent(stripe.gateway, stripe.driver, account_id, cards.DISPUTED)
     customer_id = await stripe.gateway.ensure_customer(email=EMAIL, store_id="store_1")
 
     assert re.fullmatch(r"acct_[A-Za-z0-9]{24}", account_id)
@@ -145,7 +138,7 @@ async def test_events_are_shaped_like_stripes(stripe: Emulated) -> None:
     intent = await stripe.gateway.create_payment_intent(
         intent_request(account_id, customer_id=customer_id, metadata={"order_id": "o_1"})
     )
-    await stripe.emulator.confirm(intent.id, intent.client_secret, SUCCEEDS)
+    await stripe.emulator.confirm(intent.id, intent.client_secret, cards.SUCCEEDS)
 
     [event] = of_type(stripe, "payment_intent.succeeded")
     obj = event["data"]["object"]
@@ -188,7 +181,7 @@ async def test_events_are_shaped_like_stripes(stripe: Emulated) -> None:
 
 
 async def test_a_declined_attempt_carries_its_error(stripe: Emulated) -> None:
-    intent = await paid(stripe, INSUFFICIENT_FUNDS)
+    intent = await paid(stripe, cards.INSUFFICIENT_FUNDS)
 
     [event] = of_type(stripe, "payment_intent.payment_failed")
     [charge_failed] = of_type(stripe, "charge.failed")
@@ -240,7 +233,7 @@ async def test_paying_needs_the_intents_client_secret(stripe: Emulated) -> None:
     intent = await new_intent(stripe)
 
     with pytest.raises(EmulatorError, match="client_secret"):
-        await stripe.emulator.confirm(intent.id, f"{intent.id}_secret_wrong", SUCCEEDS)
+        await stripe.emulator.confirm(intent.id, f"{intent.id}_secret_wrong", cards.SUCCEEDS)
     with pytest.raises(EmulatorError, match="client_secret"):
         await stripe.emulator.authenticate(intent.id, "", success=True)
 
@@ -252,7 +245,7 @@ async def test_an_intent_pays_once(stripe: Emulated) -> None:
     intent = await paid(stripe)
 
     with pytest.raises(EmulatorError, match="succeeded"):
-        await stripe.emulator.confirm(intent.id, intent.client_secret, SUCCEEDS)
+        await stripe.emulator.confirm(intent.id, intent.client_secret, cards.SUCCEEDS)
     assert len(of_type(stripe, "charge.succeeded")) == 1
 
 
@@ -261,7 +254,7 @@ async def test_a_canceled_intent_cannot_be_paid_nor_canceled_again(stripe: Emula
     canceled = await stripe.gateway.cancel_payment_intent(intent.id)
 
     with pytest.raises(EmulatorError, match="canceled"):
-        await stripe.emulator.confirm(intent.id, intent.client_secret, SUCCEEDS)
+        await stripe.emulator.confirm(intent.id, intent.client_secret, cards.SUCCEEDS)
     with pytest.raises(EmulatorError, match="canceled"):
         await stripe.emulator.cancel_payment_intent(intent.id)
     # The adapter's cancellation key names the intent: asking again replays the first answer.
@@ -270,7 +263,7 @@ async def test_a_canceled_intent_cannot_be_paid_nor_canceled_again(stripe: Emula
 
 
 async def test_an_intent_awaiting_3d_secure_can_be_canceled(stripe: Emulated) -> None:
-    intent = await paid(stripe, REQUIRES_AUTHENTICATION)
+    intent = await paid(stripe, cards.REQUIRES_AUTHENTICATION)
 
     canceled = await stripe.gateway.cancel_payment_intent(intent.id)
 
@@ -289,7 +282,7 @@ async def test_there_is_no_3d_secure_to_finish_without_the_card_that_asks(
 
 
 async def test_the_3d_secure_card_asks_the_shopper_in_the_intent(stripe: Emulated) -> None:
-    await paid(stripe, REQUIRES_AUTHENTICATION)
+    await paid(stripe, cards.REQUIRES_AUTHENTICATION)
 
     [event] = of_type(stripe, "payment_intent.requires_action")
 
@@ -302,8 +295,8 @@ async def test_the_3d_secure_card_asks_the_shopper_in_the_intent(stripe: Emulate
     [
         ("4000000000000000", "card_declined"),
         ("1234", "card_declined"),
-        (EXPIRED_CARD, "expired_card"),
-        (INCORRECT_CVC, "incorrect_cvc"),
+        (cards.EXPIRED_CARD, "expired_card"),
+        (cards.INCORRECT_CVC, "incorrect_cvc"),
     ],
     ids=["unknown", "nonsense", "expired", "incorrect-cvc"],
 )
@@ -324,7 +317,7 @@ async def test_a_card_past_its_expiry_is_declined(stripe: Emulated) -> None:
     intent = await new_intent(stripe)
 
     answered = await stripe.emulator.confirm(
-        intent.id, intent.client_secret, SUCCEEDS, exp_month=10, exp_year=2026
+        intent.id, intent.client_secret, cards.SUCCEEDS, exp_month=10, exp_year=2026
     )
 
     assert answered["last_payment_error"]["code"] == "expired_card"
@@ -337,18 +330,20 @@ async def test_an_impossible_expiry_month_is_refused(stripe: Emulated) -> None:
     intent = await new_intent(stripe)
 
     with pytest.raises(EmulatorError, match="expiration month"):
-        await stripe.emulator.confirm(intent.id, intent.client_secret, SUCCEEDS, exp_month=13)
+        await stripe.emulator.confirm(intent.id, intent.client_secret, cards.SUCCEEDS, exp_month=13)
 
 
 def test_card_brands_follow_the_number() -> None:
-    assert [card_brand(n) for n in (SUCCEEDS, "5555555555554444", "2223003122003222")] == [
+    assert [
+        cards.card_brand(n) for n in (cards.SUCCEEDS, "5555555555554444", "2223003122003222")
+    ] == [
         "visa",
         "mastercard",
         "mastercard",
     ]
-    assert card_brand(SUCCEEDS_AMEX) == "amex"
-    assert card_brand("6011111111111117") == "unknown"
-    assert card_for(DECLINED).decline is not None
+    assert cards.card_brand(cards.SUCCEEDS_AMEX) == "amex"
+    assert cards.card_brand("6011111111111117") == "unknown"
+    assert cards.card_for(cards.DECLINED).decline is not None
 
 
 async def test_the_saved_card_keeps_the_expiry_given(stripe: Emulated) -> None:
@@ -359,7 +354,7 @@ async def test_the_saved_card_keeps_the_expiry_given(stripe: Emulated) -> None:
     )
 
     await stripe.emulator.confirm(
-        intent.id, intent.client_secret, SUCCEEDS_AMEX, exp_month=4, exp_year=2031
+        intent.id, intent.client_secret, cards.SUCCEEDS_AMEX, exp_month=4, exp_year=2031
     )
 
     [card] = await stripe.gateway.list_payment_methods(customer_id)
@@ -386,7 +381,7 @@ async def test_an_amount_below_stripes_minimum_is_refused(stripe: Emulated) -> N
 async def test_a_replayed_intent_answers_as_it_first_did(stripe: Emulated) -> None:
     account_id = await store_account(stripe)
     first = await stripe.gateway.create_payment_intent(intent_request(account_id))
-    await stripe.emulator.confirm(first.id, first.client_secret, SUCCEEDS)
+    await stripe.emulator.confirm(first.id, first.client_secret, cards.SUCCEEDS)
 
     replayed = await stripe.gateway.create_payment_intent(intent_request(account_id))
 
@@ -592,8 +587,7 @@ async def test_the_next_refund_can_be_made_to_fail(stripe: Emulated) -> None:
 
     assert refund.status is RefundStatus.PENDING
     assert settled == 1
-    typed = [parse(stripe.gateway, delivery) for delivery in stripe.inbox.deliveries]
-    refund_events = [e for e in typed if isinstance(e, RefundEvent)]
+    refund_events = received(stripe, RefundEvent)
     assert [(e.type, e.observation.status) for e in refund_events] == [
         ("refund.created", RefundStatus.PENDING),
         ("refund.updated", RefundStatus.FAILED),
@@ -622,7 +616,7 @@ async def test_only_the_next_refund_fails(stripe: Emulated) -> None:
 
 
 async def test_the_refund_failing_card_succeeds_first(stripe: Emulated) -> None:
-    intent = await paid(stripe, REFUND_FAILS)
+    intent = await paid(stripe, cards.REFUND_FAILS)
 
     refund = await stripe.gateway.create_refund(refund_request(intent.id, "100.00", "2.50"))
     await stripe.emulator.settle_refunds()
@@ -662,7 +656,7 @@ async def test_a_refund_of_nothing_or_less_is_refused(stripe: Emulated) -> None:
 
 
 async def test_a_dispute_takes_the_funds_and_gives_them_back_when_won(stripe: Emulated) -> None:
-    intent = await paid(stripe, DISPUTED)
+    intent = await paid(stripe, cards.DISPUTED)
     dispute_id = stripe.emulator.dispute_of(intent.id)
 
     await stripe.emulator.submit_dispute_evidence(dispute_id)
@@ -685,7 +679,7 @@ async def test_a_dispute_takes_the_funds_and_gives_them_back_when_won(stripe: Em
 
 
 async def test_a_refund_is_possible_again_once_the_dispute_is_won(stripe: Emulated) -> None:
-    intent = await paid(stripe, DISPUTED)
+    intent = await paid(stripe, cards.DISPUTED)
     await stripe.emulator.close_dispute(stripe.emulator.dispute_of(intent.id), won=True)
 
     refund = await stripe.gateway.create_refund(refund_request(intent.id, "10.00", "0.25"))
@@ -704,8 +698,7 @@ async def test_an_inquiry_is_open_until_it_closes_without_a_loss(stripe: Emulate
         await stripe.emulator.close_dispute(dispute_id, won=False)
     await stripe.emulator.close_dispute(dispute_id, won=True)
 
-    typed = [parse(stripe.gateway, delivery) for delivery in stripe.inbox.deliveries]
-    disputes = [e for e in typed if isinstance(e, DisputeEvent)]
+    disputes = received(stripe, DisputeEvent)
     assert [(e.type, e.observation.status) for e in disputes] == [
         ("charge.dispute.created", DisputeStatus.OPEN),
         ("charge.dispute.updated", DisputeStatus.OPEN),
@@ -756,7 +749,7 @@ async def test_a_detached_card_says_which_customer_it_left(stripe: Emulated) -> 
     intent = await stripe.gateway.create_payment_intent(
         intent_request(account_id, customer_id=customer_id, save_payment_method=True)
     )
-    await stripe.emulator.confirm(intent.id, intent.client_secret, SUCCEEDS)
+    await stripe.emulator.confirm(intent.id, intent.client_secret, cards.SUCCEEDS)
     [card] = await stripe.gateway.list_payment_methods(customer_id)
 
     await stripe.gateway.detach_payment_method(card.payment_method_id)

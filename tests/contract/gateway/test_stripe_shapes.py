@@ -30,18 +30,11 @@ import pytest
 import stripe
 from stripe._object_classes import OBJECT_CLASSES
 
+from adapters.stripe_emulator import cards
 from domain.payout import PayoutInterval, PayoutSchedule, Weekday
 
-from .builders import (
-    EMAIL,
-    intent_request,
-    new_account,
-    onboarded_account,
-    paid_intent,
-    refund_request,
-)
+from . import builders
 from .conftest import FakeClock, on_the_emulator
-from .drivers import DECLINED, DISPUTED, REQUIRES_AUTHENTICATION, SUCCEEDS
 
 JSON = dict[str, Any]
 FIXTURES = "STRIPE_OPENAPI_FIXTURES"
@@ -244,8 +237,8 @@ async def _a_day_at_stripe() -> dict[str, list[JSON]]:
     """Every kind of object, in each state the emulator gives it, from its answers and events."""
     stripe_ = on_the_emulator(FakeClock())
     gateway, driver, emulator = stripe_.gateway, stripe_.driver, stripe_.emulator
-    account_id = await onboarded_account(gateway, driver)
-    pending = (await gateway.create_account(new_account("store_2"))).account_id
+    account_id = await builders.onboarded_account(gateway, driver)
+    pending = (await gateway.create_account(builders.new_account("store_2"))).account_id
     await gateway.retrieve_account(pending)
     await gateway.create_onboarding_link(
         pending, refresh_url="https://s.example/refresh", return_url="https://s.example/return"
@@ -253,31 +246,35 @@ async def _a_day_at_stripe() -> dict[str, list[JSON]]:
     await gateway.set_payout_schedule(
         account_id, PayoutSchedule(PayoutInterval.WEEKLY, weekly_anchor=Weekday.FRIDAY)
     )
-    customer_id = await gateway.ensure_customer(email=EMAIL, store_id="store_1")
+    customer_id = await gateway.ensure_customer(email=builders.EMAIL, store_id="store_1")
     saving = await gateway.create_payment_intent(
-        intent_request(account_id, key="saving", customer_id=customer_id, save_payment_method=True)
+        builders.intent_request(
+            account_id, key="saving", customer_id=customer_id, save_payment_method=True
+        )
     )
-    await driver.pay(saving, DECLINED)
+    await driver.pay(saving, cards.DECLINED)
     await gateway.retrieve_payment_intent(saving.id)
-    await driver.pay(saving, SUCCEEDS)
+    await driver.pay(saving, cards.SUCCEEDS)
     await gateway.retrieve_payment_intent(saving.id)
-    await gateway.create_refund(refund_request(saving.id, "10.00", "0.25", refund_id="r1"))
+    await gateway.create_refund(builders.refund_request(saving.id, "10.00", "0.25", refund_id="r1"))
     emulator.fail_next_refund()
     failing = await gateway.create_refund(
-        refund_request(saving.id, "10.00", "0.25", refund_id="r2")
+        builders.refund_request(saving.id, "10.00", "0.25", refund_id="r2")
     )
     await gateway.retrieve_refund(failing.gateway_refund_id)
     await emulator.settle_refunds()
     await gateway.retrieve_refund(failing.gateway_refund_id)
-    asking = await gateway.create_payment_intent(intent_request(account_id, key="asking"))
-    await driver.pay(asking, REQUIRES_AUTHENTICATION)
+    asking = await gateway.create_payment_intent(builders.intent_request(account_id, key="asking"))
+    await driver.pay(asking, cards.REQUIRES_AUTHENTICATION)
     await gateway.retrieve_payment_intent(asking.id)
     await gateway.cancel_payment_intent(asking.id)
-    disputed = await paid_intent(gateway, driver, account_id, DISPUTED, key="disputed")
+    disputed = await builders.paid_intent(
+        gateway, driver, account_id, cards.DISPUTED, key="disputed"
+    )
     dispute_id = emulator.dispute_of(disputed.id)
     await emulator.submit_dispute_evidence(dispute_id)
     await emulator.close_dispute(dispute_id, won=False)
-    inquired = await paid_intent(gateway, driver, account_id, key="inquired")
+    inquired = await builders.paid_intent(gateway, driver, account_id, key="inquired")
     inquiry = await emulator.open_dispute(inquired.id, amount=100, inquiry=True)
     await emulator.close_dispute(inquiry, won=True)
     [card] = await gateway.list_payment_methods(customer_id)
