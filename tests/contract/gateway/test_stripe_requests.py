@@ -446,16 +446,13 @@ async def test_the_emulator_refuses_a_synchronous_call(parts: Emulated) -> None:
         a_client(parts.checked_wire).v1.accounts.retrieve("acct_1")
 
 
-def test_every_request_on_the_table_is_one_the_emulator_answers_and_no_other() -> None:
-    answered = []
+def test_every_request_on_the_table_is_one_the_emulator_answers() -> None:
     for expectation in EXPECTATIONS:
         path = re.sub(r"\(\?P<\w+>[^()]*\)", "x_1", expectation.path)
-        [route] = [
+        answering = [
             r for r in ROUTES if r.method == expectation.method and r.pattern.fullmatch(path)
         ]
-        answered.append(route.name)
-
-    assert sorted(answered) == sorted(route.name for route in ROUTES)
+        assert len(answering) == 1, expectation.name
 
 
 async def test_links_expire_by_the_emulators_clock(parts: Emulated, clock: FakeClock) -> None:

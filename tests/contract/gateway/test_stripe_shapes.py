@@ -28,9 +28,10 @@ from typing import Any
 import anyio
 import pytest
 import stripe
+from stripe import RequestOptions
 from stripe._object_classes import OBJECT_CLASSES
 
-from adapters.stripe_emulator import cards
+from adapters.stripe_emulator import API_BASE, SECRET_KEY, EmulatedStripe, StripeApi, cards
 from domain.payout import PayoutInterval, PayoutSchedule, Weekday
 
 from . import builders
@@ -43,15 +44,21 @@ KINDS = (
     "account",
     "account_link",
     "application",
+    "application_fee",
+    "balance",
+    "balance_transaction",
     "charge",
     "customer",
     "dispute",
     "event",
+    "fee_refund",
     "list",
     "payment_intent",
     "payment_method",
     "payout",
     "refund",
+    "transfer",
+    "transfer_reversal",
 )
 
 _ONLY_EXPANDED = "included only when asked for with expand[]"
@@ -66,13 +73,17 @@ OMITTED: dict[str, dict[str, str]] = {
         "deleted": "only on a deleted account",
     },
     "application": {"deleted": "only on a deleted application"},
+    "balance": {
+        "instant_available": "only on accounts paid out instantly",
+        "issuing": "only on accounts that use Stripe Issuing",
+        "refund_and_dispute_prefunding": "only on accounts that prefund refunds and disputes",
+    },
     "charge": {
         "authorization_code": "only where the card network gave one to the platform",
         "level3": "only on charges made with Level III data",
         "presentment_details": "only on charges presented in another currency",
         "radar_options": "only on charges made with Radar session options",
         "refunds": f"{_ONLY_EXPANDED}=refunds since API version 2022-11-15",
-        "transfer": "the emulator moves no money between accounts: no transfer to name",
     },
     "customer": {
         "business_name": "only on customers given one",
@@ -111,6 +122,7 @@ OMITTED: dict[str, dict[str, str]] = {
 
 # Declared fields the emulator sends only when they apply, as Stripe does.
 CONDITIONAL: dict[str, dict[str, str]] = {
+    "charge": {"transfer": "only on a destination charge: its transfer to the destination"},
     "event": {"account": "only on a connected account's events (Connect webhooks)"},
     "refund": {
         "failure_balance_transaction": "only on a failed refund",
@@ -282,12 +294,62 @@ async def _a_day_at_stripe() -> dict[str, list[JSON]]:
     await gateway.list_payment_methods(customer_id)
     await emulator.pay_out(account_id, 9750, "eur")
     await emulator.pay_out(account_id, 9750, "eur", failure_code="account_closed")
+    reader = RecordingWire(stripe_.checked_wire.api)
+    await _the_money_it_moved(
+        stripe.StripeClient(SECRET_KEY, base_addresses={"api": API_BASE}, http_client=reader),
+        account_id,
+        emulator.retrieve_object(inquired.observation.charge_id or ""),
+        dispute_id,
+    )
     await emulator.require(account_id, ["individual.dob.day"], "requirements.past_due")
     await emulator.deauthorize(pending)
     seen: dict[str, list[JSON]] = {}
-    for document in [sent.answer for sent in stripe_.checked_wire.sent] + emulator.sent_events:
+    answers = [sent.answer for sent in stripe_.checked_wire.sent] + reader.answers
+    for document in answers + emulator.sent_events:
         _gather(document, seen)
     return seen
+
+
+async def _the_money_it_moved(
+    client: stripe.StripeClient, account_id: str, charge: JSON, dispute_id: str
+) -> None:
+    """What storepay's adapter never asks for, read as stripe-python reads it: balances, their
+    transactions, the application fee and the transfer of a destination charge, and their
+    refunds and reversals."""
+    store: RequestOptions = {"stripe_account": account_id}
+    await client.v1.balance.retrieve_async()
+    await client.v1.balance.retrieve_async(options=store)
+    platform = await client.v1.balance_transactions.list_async({"limit": 100})
+    await client.v1.balance_transactions.list_async({"limit": 100}, store)
+    await client.v1.balance_transactions.retrieve_async(platform.data[0].id)
+    await client.v1.charges.retrieve_async(charge["id"], {"expand": ["balance_transaction"]})
+    await client.v1.application_fees.list_async({"charge": charge["id"]})
+    await client.v1.application_fees.refunds.create_async(charge["application_fee"], {"amount": 1})
+    await client.v1.application_fees.refunds.list_async(charge["application_fee"])
+    await client.v1.application_fees.retrieve_async(charge["application_fee"])
+    await client.v1.transfers.reversals.create_async(charge["transfer"], {"amount": 100})
+    await client.v1.transfers.reversals.list_async(charge["transfer"])
+    await client.v1.transfers.list_async({"destination": account_id})
+    await client.v1.transfers.create_async(
+        {"amount": 100, "currency": "eur", "destination": account_id}
+    )
+    await client.v1.disputes.retrieve_async(dispute_id)
+    await client.v1.payouts.list_async(options=store)
+
+
+class RecordingWire(EmulatedStripe):
+    """The emulator's wire, keeping every answer it carries."""
+
+    def __init__(self, api: StripeApi) -> None:
+        super().__init__(api)
+        self.answers: list[JSON] = []
+
+    async def request_async(
+        self, method: str, url: str, headers: Mapping[str, str], post_data: Any = None
+    ) -> tuple[bytes, int, Mapping[str, str]]:
+        body, status, answer_headers = await super().request_async(method, url, headers, post_data)
+        self.answers.append(json.loads(body))
+        return body, status, answer_headers
 
 
 def _gather(document: object, seen: dict[str, list[JSON]]) -> None:
