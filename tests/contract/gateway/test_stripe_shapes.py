@@ -31,7 +31,7 @@ import stripe
 from stripe import RequestOptions
 from stripe._object_classes import OBJECT_CLASSES
 
-from adapters.stripe_emulator import API_BASE, SECRET_KEY, EmulatedStripe, StripeApi, cards
+from adapters.stripe_emulator import API_BASE, SECRET_KEY, EmulatedStripe, cards
 from domain.payout import PayoutInterval, PayoutSchedule, Weekday
 
 from . import builders
@@ -294,17 +294,17 @@ async def _a_day_at_stripe() -> dict[str, list[JSON]]:
     await gateway.list_payment_methods(customer_id)
     await emulator.pay_out(account_id, 9750, "eur")
     await emulator.pay_out(account_id, 9750, "eur", failure_code="account_closed")
-    reader = RecordingWire(stripe_.checked_wire.api)
-    await _the_money_it_moved(
-        stripe.StripeClient(SECRET_KEY, base_addresses={"api": API_BASE}, http_client=reader),
-        account_id,
-        emulator.retrieve_object(inquired.observation.charge_id or ""),
-        dispute_id,
+    reader = stripe.StripeClient(
+        SECRET_KEY,
+        base_addresses={"api": API_BASE},
+        http_client=EmulatedStripe(stripe_.checked_wire.api),
     )
+    charge = emulator.retrieve_object(inquired.observation.charge_id or "")
+    money = await _the_money_it_moved(reader, account_id, charge, dispute_id)
     await emulator.require(account_id, ["individual.dob.day"], "requirements.past_due")
     await emulator.deauthorize(pending)
     seen: dict[str, list[JSON]] = {}
-    answers = [sent.answer for sent in stripe_.checked_wire.sent] + reader.answers
+    answers = [sent.answer for sent in stripe_.checked_wire.sent] + money
     for document in answers + emulator.sent_events:
         _gather(document, seen)
     return seen
@@ -312,44 +312,35 @@ async def _a_day_at_stripe() -> dict[str, list[JSON]]:
 
 async def _the_money_it_moved(
     client: stripe.StripeClient, account_id: str, charge: JSON, dispute_id: str
-) -> None:
-    """What storepay's adapter never asks for, read as stripe-python reads it: balances, their
-    transactions, the application fee and the transfer of a destination charge, and their
+) -> list[JSON]:
+    """What storepay's adapter never asks for, as the emulator answers stripe-python: balances,
+    their transactions, the application fee and the transfer of a destination charge, and their
     refunds and reversals."""
     store: RequestOptions = {"stripe_account": account_id}
-    await client.v1.balance.retrieve_async()
-    await client.v1.balance.retrieve_async(options=store)
-    platform = await client.v1.balance_transactions.list_async({"limit": 100})
-    await client.v1.balance_transactions.list_async({"limit": 100}, store)
-    await client.v1.balance_transactions.retrieve_async(platform.data[0].id)
-    await client.v1.charges.retrieve_async(charge["id"], {"expand": ["balance_transaction"]})
-    await client.v1.application_fees.list_async({"charge": charge["id"]})
-    await client.v1.application_fees.refunds.create_async(charge["application_fee"], {"amount": 1})
-    await client.v1.application_fees.refunds.list_async(charge["application_fee"])
-    await client.v1.application_fees.retrieve_async(charge["application_fee"])
-    await client.v1.transfers.reversals.create_async(charge["transfer"], {"amount": 100})
-    await client.v1.transfers.reversals.list_async(charge["transfer"])
-    await client.v1.transfers.list_async({"destination": account_id})
-    await client.v1.transfers.create_async(
-        {"amount": 100, "currency": "eur", "destination": account_id}
-    )
-    await client.v1.disputes.retrieve_async(dispute_id)
-    await client.v1.payouts.list_async(options=store)
-
-
-class RecordingWire(EmulatedStripe):
-    """The emulator's wire, keeping every answer it carries."""
-
-    def __init__(self, api: StripeApi) -> None:
-        super().__init__(api)
-        self.answers: list[JSON] = []
-
-    async def request_async(
-        self, method: str, url: str, headers: Mapping[str, str], post_data: Any = None
-    ) -> tuple[bytes, int, Mapping[str, str]]:
-        body, status, answer_headers = await super().request_async(method, url, headers, post_data)
-        self.answers.append(json.loads(body))
-        return body, status, answer_headers
+    v1 = client.v1
+    platform = await v1.balance_transactions.list_async({"limit": 100})
+    fee, transfer = charge["application_fee"], charge["transfer"]
+    answers = [
+        platform,
+        await v1.balance.retrieve_async(),
+        await v1.balance.retrieve_async(options=store),
+        await v1.balance_transactions.list_async({"limit": 100}, store),
+        await v1.balance_transactions.retrieve_async(platform.data[0].id),
+        await v1.charges.retrieve_async(charge["id"], {"expand": ["balance_transaction"]}),
+        await v1.application_fees.list_async({"charge": charge["id"]}),
+        await v1.application_fees.refunds.create_async(fee, {"amount": 1}),
+        await v1.application_fees.refunds.list_async(fee),
+        await v1.application_fees.retrieve_async(fee),
+        await v1.transfers.reversals.create_async(transfer, {"amount": 100}),
+        await v1.transfers.reversals.list_async(transfer),
+        await v1.transfers.list_async({"destination": account_id}),
+        await v1.transfers.create_async(
+            {"amount": 100, "currency": "eur", "destination": account_id}
+        ),
+        await v1.disputes.retrieve_async(dispute_id),
+        await v1.payouts.list_async(options=store),
+    ]
+    return [answer.last_response.data for answer in answers]
 
 
 def _gather(document: object, seen: dict[str, list[JSON]]) -> None:
