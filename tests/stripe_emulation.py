@@ -3,7 +3,7 @@ one pair of webhook secrets and one id source, and events go wherever the test s
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -20,8 +20,6 @@ from adapters.stripe_emulator import (
 )
 from adapters.stripe_emulator.ids import IdFactory
 
-WEBHOOK_SECRET = "whsec_tests_platform_endpoint"
-
 
 @dataclass(frozen=True, slots=True)
 class EmulatedStripeAccount:
@@ -30,6 +28,9 @@ class EmulatedStripeAccount:
     emulator: StripeEmulator
     gateway: StripeGateway
     transport: EmulatedStripe
+
+
+WEBHOOK_SECRET = "whsec_tests_platform_endpoint"
 
 
 def emulated_stripe(
@@ -41,6 +42,7 @@ def emulated_stripe(
     deliver: DeliveryCallback | None = None,
     delivery_mode: DeliveryMode | str = DeliveryMode.IMMEDIATE,
     public_url: str = "http://127.0.0.1:8000",
+    redelivery: Sequence[float] = (),
     transport: Callable[[StripeApi], EmulatedStripe] = EmulatedStripe,
     name: str = "simulated",
     **gateway_options: Any,
@@ -56,6 +58,7 @@ def emulated_stripe(
         ids=ids,
         deliver=deliver,
         delivery_mode=delivery_mode,
+        redelivery=redelivery,
     )
     wire = transport(StripeApi(emulator, secret_keys=[SECRET_KEY]))
     gateway = StripeGateway(

@@ -87,6 +87,7 @@ class BalanceTransaction:
             "object": "balance_transaction",
             "amount": self.amount.minor_units,
             "available_on": unix(self.available_on),
+            "balance_type": "payments",
             "created": unix(self.created),
             "currency": _currency(self.amount),
             "description": self.description,
@@ -427,6 +428,7 @@ class Books:
                 }
                 for c in currencies
             ],
+            "connect_reserved": [{"amount": 0, "currency": c} for c in currencies],
             "livemode": False,
             "pending": [
                 {
@@ -475,4 +477,4 @@ class Books:
 
 
 def _list(url: str, data: list[JSON]) -> JSON:
-    return {"object": "list", "data": data, "has_more": False, "total_count": len(data), "url": url}
+    return {"object": "list", "data": data, "has_more": False, "url": url}

@@ -19,8 +19,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import stripe
-
 from adapters.stripe_emulator import cards
 from adapters.stripe_emulator.books import ApplicationFee, Books, Transfer
 from adapters.stripe_emulator.cards import Card, Decline, Outcome
@@ -43,13 +41,13 @@ from adapters.stripe_emulator.records import (
     PaymentMethodRecord,
     PayoutRecord,
     RefundRecord,
+    event,
     unix,
 )
 from adapters.stripe_emulator.requests import EmulatorError, Params, no_such
 from domain.errors import DomainError
 from domain.money import Money
 
-API_VERSION = stripe.api_version
 APPLICATION_ID = "ca_storepay"
 REFUND_FAILURE_REASON = "expired_or_canceled_card"
 _CONFIRMABLE = ("requires_payment_method", "requires_confirmation", "requires_action")
@@ -208,6 +206,7 @@ class StripeEmulator:
             save_payment_method=usage == "off_session",
             metadata=params.metadata(),
             description=params.optional_text("description"),
+            automatic_payment_methods=params.child("automatic_payment_methods").flag("enabled"),
         )
         self._intents[intent.id] = intent
         await self._emit("payment_intent.created", intent.to_stripe())
@@ -270,6 +269,8 @@ class StripeEmulator:
             id=self._ids("re"),
             payment_intent=intent.id,
             charge=charge.id,
+            customer=charge.customer,
+            payment_method=charge.payment_method,
             amount=amount,
             application_fee_refund=fee_refund,
             reverse_transfer=params.flag("reverse_transfer"),
@@ -619,7 +620,7 @@ class StripeEmulator:
     async def complete_onboarding(self, account_id: str) -> JSON:
         account = self._account(account_id)
         before = account.to_stripe()
-        account.complete_onboarding()
+        account.complete_onboarding(self._now())
         await self._emit(
             "account.updated",
             account.to_stripe(),
@@ -697,6 +698,7 @@ class StripeEmulator:
             reason=reason,
             status="warning_needs_response" if inquiry else "needs_response",
             created=self._now(),
+            card_brand=charge.card.brand,
         )
         self._disputes[dispute.id] = dispute
         charge.disputed = True
@@ -716,6 +718,7 @@ class StripeEmulator:
         if following is None:
             raise EmulatorError(f"Dispute {dispute.id} does not await evidence ({dispute.status})")
         before, dispute.status = dispute.status, following
+        dispute.evidence_submitted = True
         await self._emit("charge.dispute.updated", dispute.to_stripe(), previous={"status": before})
 
     async def close_dispute(self, dispute_id: str, *, won: bool) -> None:
@@ -815,23 +818,10 @@ class StripeEmulator:
         account: str | None = None,
         previous: JSON | None = None,
     ) -> None:
-        data: JSON = {"object": obj}
-        if previous is not None:
-            data["previous_attributes"] = previous
-        event: JSON = {
-            "id": self._ids("evt"),
-            "object": "event",
-            "api_version": API_VERSION,
-            "created": unix(self._now()),
-            "data": data,
-            "livemode": False,
-            "pending_webhooks": 1,
-            "request": {"id": None, "idempotency_key": None},
-            "type": event_type,
-        }
-        if account is not None:
-            event["account"] = account
-        await self._outbox.emit(event, connect=account is not None)
+        shown = event(
+            self._ids("evt"), event_type, obj, self._now(), account=account, previous=previous
+        )
+        await self._outbox.emit(shown, connect=account is not None)
 
     def _account(self, account_id: str) -> AccountRecord:
         account = self._accounts.get(account_id)
@@ -935,6 +925,8 @@ class StripeEmulator:
             card=method.card,
             created=self._now(),
             status=status,
+            description=intent.description,
+            receipt_email=intent.receipt_email,
         )
         self._charges[charge.id] = charge
         intent.latest_charge = charge.id

@@ -274,9 +274,9 @@ def _check_gateway(c: _Checks, purchase: Purchase, facts: Facts, gateway: Stripe
     refunds = [gateway.retrieve_object(r.gateway_refund_id or "") for r in payment.refunds]
     paid_back = sum(
         -gateway.retrieve_object(str(refund["balance_transaction"]))["amount"]
-        - (
+        - (  # Stripe names it only on a failed refund
             gateway.retrieve_object(str(refund["failure_balance_transaction"]))["amount"]
-            if refund["failure_balance_transaction"]
+            if refund.get("failure_balance_transaction")
             else 0
         )
         for refund in refunds

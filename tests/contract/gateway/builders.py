@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from adapters.stripe_emulator import cards
 from application.gateway import (
     GatewayEvent,
     GatewayIntent,
@@ -15,7 +16,7 @@ from application.gateway import (
 from domain.money import Money
 from domain.refund import RefundReason
 
-from .drivers import SUCCEEDS, GatewayDriver, Received
+from .drivers import GatewayDriver, Received
 
 STORE_ID = "store_1"
 EMAIL = "shopper@example.com"
@@ -71,7 +72,7 @@ async def paid_intent(
     gateway: PaymentGateway,
     driver: GatewayDriver,
     destination: str,
-    card: str = SUCCEEDS,
+    card: str = cards.SUCCEEDS,
     *,
     amount: str = "100.00",
     fee: str = "2.50",

@@ -1,10 +1,11 @@
 """The gateways the contract runs on: each entry of ``GATEWAYS`` builds a gateway and its driver.
 
-``stripe`` is the Stripe adapter talking, through stripe-python, to an in-process fake Stripe that
-checks every request and keeps its state in a simulated gateway; what only Stripe's test mode can
-do (paying with a test card, finishing onboarding, disputes) the driver does on that simulator,
-whose events the Stripe adapter verifies. A real Stripe account in test mode would join the same
-way, with a driver on Stripe's test helpers and a webhook forwarder.
+``emulator`` is storepay's Stripe adapter talking, through stripe-python, to the Stripe emulator
+(as in simulated mode) over a checked wire that holds every request against the table of what the
+adapter may send. What only Stripe's test mode can do (paying with a test card, finishing
+onboarding, disputes) the driver does through the emulator's test-mode actions, and the events the
+emulator signs and delivers land in the driver's inbox. A real Stripe account in test mode would
+join the same way, with a driver on Stripe's test helpers and a webhook forwarder.
 """
 
 from __future__ import annotations
@@ -16,18 +17,17 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from stripe_emulation import emulated_stripe
 
-from adapters.simulated import SimulatedGateway
 from adapters.stripe import StripeGateway
+from adapters.stripe_emulator import EmulatedStripe, StripeEmulator
 from application.gateway import PaymentGateway
 
-from .drivers import GatewayDriver, Inbox, SimulatedDriver
-from .fake_stripe import API_BASE, FakeStripe
+from .checked_wire import CheckedWire
+from .drivers import EmulatorDriver, GatewayDriver, Inbox
 
 WEBHOOK_SECRET = "whsec_contract_platform_endpoint"
 CONNECT_WEBHOOK_SECRET = "whsec_contract_connect_endpoint"
-STRIPE_SECRET_KEY = "sk_test_contract0000000000000000"
-STRIPE_PUBLISHABLE_KEY = "pk_test_contract0000000000000000"
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 
@@ -49,58 +49,50 @@ class Kit:
     driver: GatewayDriver
 
 
-@asynccontextmanager
-async def simulated(clock: FakeClock) -> AsyncIterator[Kit]:
-    inbox = Inbox()
-    gateway = SimulatedGateway(
-        webhook_secret=WEBHOOK_SECRET,
-        connect_webhook_secret=CONNECT_WEBHOOK_SECRET,
-        clock=clock.now,
-        deliver=inbox.receive,
-    )
-    yield Kit(gateway, SimulatedDriver(gateway, inbox))
-
-
 @dataclass(frozen=True, slots=True)
-class StripeParts:
+class Emulated:
+    """The adapter, the emulator behind it, the checked wire between them and the driver."""
+
     gateway: StripeGateway
-    transport: FakeStripe
-    simulator: SimulatedGateway
+    emulator: StripeEmulator
+    wire: EmulatedStripe
     inbox: Inbox
+    driver: EmulatorDriver
+
+    @property
+    def checked_wire(self) -> CheckedWire:
+        assert isinstance(self.wire, CheckedWire), "built with checked=False"
+        return self.wire
 
 
-def stripe_parts(clock: FakeClock, **options: Any) -> StripeParts:
-    """The Stripe adapter on a fake Stripe over a simulator; ``options`` go to the adapter."""
+def on_the_emulator(clock: FakeClock, *, checked: bool = True, **options: Any) -> Emulated:
+    """``checked``: every request goes over a ``CheckedWire`` (else over the emulator's plain
+    wire, as in simulated mode). ``options`` go to ``emulated_stripe``: the emulator's (``ids``,
+    ``public_url``…) or the adapter's (``max_network_retries``…)."""
     inbox = Inbox()
-    simulator = SimulatedGateway(
+    built = emulated_stripe(
         webhook_secret=WEBHOOK_SECRET,
         connect_webhook_secret=CONNECT_WEBHOOK_SECRET,
         clock=clock.now,
         deliver=inbox.receive,
-    )
-    transport = FakeStripe(simulator, secret_key=STRIPE_SECRET_KEY, clock=clock.now)
-    gateway = StripeGateway(
-        secret_key=STRIPE_SECRET_KEY,
-        publishable_key=STRIPE_PUBLISHABLE_KEY,
-        webhook_secret=WEBHOOK_SECRET,
-        connect_webhook_secret=CONNECT_WEBHOOK_SECRET,
-        api_base=API_BASE,
-        http_client=transport,
-        clock=clock.now,
+        transport=CheckedWire if checked else EmulatedStripe,
         **options,
     )
-    return StripeParts(gateway, transport, simulator, inbox)
+    driver = EmulatorDriver(built.emulator, inbox)
+    return Emulated(built.gateway, built.emulator, built.transport, inbox, driver)
 
 
 @asynccontextmanager
-async def stripe(clock: FakeClock) -> AsyncIterator[Kit]:
-    parts = stripe_parts(clock)
-    yield Kit(parts.gateway, SimulatedDriver(parts.simulator, parts.inbox))
+async def emulator(clock: FakeClock) -> AsyncIterator[Kit]:
+    emulated = on_the_emulator(clock)
+    try:
+        yield Kit(emulated.gateway, emulated.driver)
+    finally:
+        await emulated.emulator.aclose()
 
 
 GATEWAYS: dict[str, Callable[[FakeClock], AbstractAsyncContextManager[Kit]]] = {
-    "simulated": simulated,
-    "stripe": stripe,
+    "emulator": emulator,
 }
 
 

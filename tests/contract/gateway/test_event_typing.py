@@ -1,5 +1,6 @@
 """Every Stripe event storepay acts on, typed: the same body gives the same typed event on every
-gateway. The bodies are shaped like Stripe's (API version 2026-10-28.endive)."""
+gateway. The bodies are shaped like Stripe's (API version 2026-10-28.endive), in the envelope
+and with the signature the Stripe emulator gives them."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-import stripe
 
+from adapters.stripe_emulator.delivery import sign
+from adapters.stripe_emulator.records import event as stripe_event
 from application.gateway import (
     AccountDeauthorizedEvent,
     AccountUpdatedEvent,
@@ -39,32 +41,16 @@ AT = datetime.fromtimestamp(CREATED, UTC)
 ACCOUNT = "acct_1Store0000000000000000"
 
 
-def envelope(event_type: str, obj: object, account: str | None = None) -> dict[str, Any]:
-    event: dict[str, Any] = {
-        "id": "evt_1",
-        "object": "event",
-        "api_version": "2026-10-28.endive",
-        "created": CREATED,
-        "data": {"object": obj},
-        "livemode": False,
-        "pending_webhooks": 1,
-        "request": {"id": None, "idempotency_key": None},
-        "type": event_type,
-    }
-    if account is not None:
-        event["account"] = account
-    return event
+def envelope(event_type: str, obj: Any, account: str | None = None) -> dict[str, Any]:
+    """An event as Stripe (and its emulator) sends it."""
+    return stripe_event("evt_1", event_type, obj, AT, account=account)
 
 
 def typed(gateway: PaymentGateway, clock: FakeClock, event: dict[str, Any]) -> GatewayEvent:
     connect = "account" in event
     payload = json.dumps(event).encode()
-    header = stripe.WebhookSignature.generate_signature_header(
-        payload.decode(),
-        CONNECT_WEBHOOK_SECRET if connect else WEBHOOK_SECRET,
-        timestamp=int(clock.now().timestamp()),
-    )
-    return gateway.parse_event(payload, str(header), connect=connect)
+    secret = CONNECT_WEBHOOK_SECRET if connect else WEBHOOK_SECRET
+    return gateway.parse_event(payload, sign(payload, secret, clock.now()), connect=connect)
 
 
 def header(event_type: str, account: str | None = None) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from adapters.stripe_emulator import cards
 from application.gateway import (
     AccountUpdatedEvent,
     DisputeEvent,
@@ -35,15 +36,7 @@ from .builders import (
     refund_request,
 )
 from .conftest import FakeClock
-from .drivers import (
-    DECLINED,
-    DISPUTED,
-    INSUFFICIENT_FUNDS,
-    REFUND_FAILS,
-    REQUIRES_AUTHENTICATION,
-    SUCCEEDS,
-    GatewayDriver,
-)
+from .drivers import GatewayDriver, Refused
 
 pytestmark = pytest.mark.anyio
 
@@ -290,7 +283,7 @@ async def test_an_unknown_intent_cannot_be_retrieved(gateway: PaymentGateway) ->
 async def test_a_good_card_pays(gateway: PaymentGateway, driver: GatewayDriver) -> None:
     account_id = await onboarded_account(gateway, driver)
 
-    intent = await paid_intent(gateway, driver, account_id, SUCCEEDS)
+    intent = await paid_intent(gateway, driver, account_id, cards.SUCCEEDS)
 
     assert intent.observation.state is IntentState.SUCCEEDED
     charge_id = intent.observation.charge_id
@@ -308,7 +301,7 @@ async def test_a_good_card_pays(gateway: PaymentGateway, driver: GatewayDriver) 
 
 @pytest.mark.parametrize(
     ("card", "reason"),
-    [(DECLINED, "card_declined"), (INSUFFICIENT_FUNDS, "insufficient_funds")],
+    [(cards.DECLINED, "card_declined"), (cards.INSUFFICIENT_FUNDS, "insufficient_funds")],
     ids=["declined", "insufficient-funds"],
 )
 async def test_a_declined_card_fails_the_attempt(
@@ -335,7 +328,7 @@ async def test_a_decline_in_the_second_its_intent_was_made_outranks_the_new_inte
     clock.advance(0.7)  # the gateway stamps its events to the second, as Stripe does
 
     intent = await gateway.create_payment_intent(intent_request(account_id))
-    await driver.pay(intent, DECLINED)
+    await driver.pay(intent, cards.DECLINED)
 
     [failed] = await events(gateway, driver, "payment_intent.payment_failed")
     assert isinstance(failed, PaymentIntentEvent)
@@ -350,9 +343,9 @@ async def test_a_declined_attempt_can_be_retried_on_the_same_intent(
     account_id = await onboarded_account(gateway, driver)
     intent = await gateway.create_payment_intent(intent_request(account_id))
 
-    await driver.pay(intent, DECLINED)
+    await driver.pay(intent, cards.DECLINED)
     clock.advance(60)
-    await driver.pay(intent, SUCCEEDS)
+    await driver.pay(intent, cards.SUCCEEDS)
 
     retried = await gateway.retrieve_payment_intent(intent.id)
     assert retried.id == intent.id
@@ -374,7 +367,7 @@ async def test_a_card_asking_for_3d_secure_waits_for_the_shopper(
 ) -> None:
     account_id = await onboarded_account(gateway, driver)
 
-    intent = await paid_intent(gateway, driver, account_id, REQUIRES_AUTHENTICATION)
+    intent = await paid_intent(gateway, driver, account_id, cards.REQUIRES_AUTHENTICATION)
 
     assert intent.observation.state is IntentState.REQUIRES_ACTION
     [asked] = await events(gateway, driver, "payment_intent.requires_action")
@@ -385,7 +378,7 @@ async def test_a_card_asking_for_3d_secure_waits_for_the_shopper(
 
 async def test_passing_3d_secure_pays(gateway: PaymentGateway, driver: GatewayDriver) -> None:
     account_id = await onboarded_account(gateway, driver)
-    intent = await paid_intent(gateway, driver, account_id, REQUIRES_AUTHENTICATION)
+    intent = await paid_intent(gateway, driver, account_id, cards.REQUIRES_AUTHENTICATION)
 
     await driver.authenticate(intent, success=True)
 
@@ -401,7 +394,7 @@ async def test_failing_3d_secure_fails_the_attempt(
     gateway: PaymentGateway, driver: GatewayDriver
 ) -> None:
     account_id = await onboarded_account(gateway, driver)
-    intent = await paid_intent(gateway, driver, account_id, REQUIRES_AUTHENTICATION)
+    intent = await paid_intent(gateway, driver, account_id, cards.REQUIRES_AUTHENTICATION)
 
     await driver.authenticate(intent, success=False)
 
@@ -418,10 +411,10 @@ async def test_after_failing_3d_secure_another_card_can_pay(
     gateway: PaymentGateway, driver: GatewayDriver
 ) -> None:
     account_id = await onboarded_account(gateway, driver)
-    intent = await paid_intent(gateway, driver, account_id, REQUIRES_AUTHENTICATION)
+    intent = await paid_intent(gateway, driver, account_id, cards.REQUIRES_AUTHENTICATION)
     await driver.authenticate(intent, success=False)
 
-    await driver.pay(intent, SUCCEEDS)
+    await driver.pay(intent, cards.SUCCEEDS)
 
     assert (await gateway.retrieve_payment_intent(intent.id)).observation.state is (
         IntentState.SUCCEEDED
@@ -451,7 +444,7 @@ async def test_a_declined_intent_can_be_canceled(
     gateway: PaymentGateway, driver: GatewayDriver
 ) -> None:
     account_id = await onboarded_account(gateway, driver)
-    intent = await paid_intent(gateway, driver, account_id, DECLINED)
+    intent = await paid_intent(gateway, driver, account_id, cards.DECLINED)
 
     canceled = await gateway.cancel_payment_intent(intent.id)
 
@@ -462,7 +455,7 @@ async def test_a_paid_intent_cannot_be_canceled(
     gateway: PaymentGateway, driver: GatewayDriver
 ) -> None:
     account_id = await onboarded_account(gateway, driver)
-    intent = await paid_intent(gateway, driver, account_id, SUCCEEDS)
+    intent = await paid_intent(gateway, driver, account_id, cards.SUCCEEDS)
 
     with pytest.raises(GatewayError):
         await gateway.cancel_payment_intent(intent.id)
@@ -481,7 +474,7 @@ async def test_the_disputed_card_pays_then_the_bank_disputes_all_of_it(
 ) -> None:
     account_id = await onboarded_account(gateway, driver)
 
-    intent = await paid_intent(gateway, driver, account_id, DISPUTED)
+    intent = await paid_intent(gateway, driver, account_id, cards.DISPUTED)
 
     assert intent.observation.state is IntentState.SUCCEEDED
     [opened] = await events(gateway, driver, "charge.dispute.created")
@@ -500,7 +493,7 @@ async def test_a_dispute_closes_won_or_lost(
     gateway: PaymentGateway, driver: GatewayDriver, won: bool, status: DisputeStatus
 ) -> None:
     account_id = await onboarded_account(gateway, driver)
-    intent = await paid_intent(gateway, driver, account_id, DISPUTED)
+    intent = await paid_intent(gateway, driver, account_id, cards.DISPUTED)
     [opened] = await events(gateway, driver, "charge.dispute.created")
     assert isinstance(opened, DisputeEvent)
 
@@ -518,7 +511,7 @@ async def test_a_disputed_payment_cannot_be_refunded(
     gateway: PaymentGateway, driver: GatewayDriver
 ) -> None:
     account_id = await onboarded_account(gateway, driver)
-    intent = await paid_intent(gateway, driver, account_id, DISPUTED)
+    intent = await paid_intent(gateway, driver, account_id, cards.DISPUTED)
 
     with pytest.raises(GatewayError):
         await gateway.create_refund(refund_request(intent.id, "10.00", "0.25"))
@@ -598,7 +591,7 @@ async def test_a_refund_above_the_payment_is_refused(
         await gateway.create_refund(refund_request(intent.id, "100.01", "2.50"))
 
 
-@pytest.mark.parametrize("card", [None, DECLINED], ids=["not-paid", "declined"])
+@pytest.mark.parametrize("card", [None, cards.DECLINED], ids=["not-paid", "declined"])
 async def test_only_a_paid_intent_can_be_refunded(
     gateway: PaymentGateway, driver: GatewayDriver, card: str | None
 ) -> None:
@@ -641,7 +634,7 @@ async def test_a_refund_the_bank_returns_is_reported_failed(
     gateway: PaymentGateway, driver: GatewayDriver
 ) -> None:
     account_id = await onboarded_account(gateway, driver)
-    intent = await paid_intent(gateway, driver, account_id, REFUND_FAILS)
+    intent = await paid_intent(gateway, driver, account_id, cards.REFUND_FAILS)
     refund = await gateway.create_refund(refund_request(intent.id, "100.00", "2.50"))
 
     await driver.settle()
@@ -660,7 +653,7 @@ async def test_a_refund_can_be_looked_up_where_it_stands(
     gateway: PaymentGateway, driver: GatewayDriver
 ) -> None:
     account_id = await onboarded_account(gateway, driver)
-    intent = await paid_intent(gateway, driver, account_id, REFUND_FAILS)
+    intent = await paid_intent(gateway, driver, account_id, cards.REFUND_FAILS)
     refund = await gateway.create_refund(refund_request(intent.id, "40.00", "1.00"))
 
     before = await gateway.retrieve_refund(refund.gateway_refund_id)
@@ -711,7 +704,7 @@ async def test_a_card_paid_with_and_asked_to_be_saved_is_saved(
         intent_request(account_id, customer_id=customer_id, save_payment_method=True)
     )
 
-    await driver.pay(intent, SUCCEEDS)
+    await driver.pay(intent, cards.SUCCEEDS)
 
     [card] = await gateway.list_payment_methods(customer_id)
     assert card.payment_method_id.startswith("pm_")
@@ -738,7 +731,7 @@ async def test_a_card_is_not_saved_unless_asked(
         intent_request(account_id, customer_id=customer_id)
     )
 
-    await driver.pay(intent, SUCCEEDS)
+    await driver.pay(intent, cards.SUCCEEDS)
 
     assert await gateway.list_payment_methods(customer_id) == []
     assert await events(gateway, driver, "payment_method.attached") == []
@@ -752,7 +745,7 @@ async def test_a_saved_card_pays_only_an_intent_of_its_customer(
     saving = await gateway.create_payment_intent(
         intent_request(account_id, key="saving", customer_id=customer_id, save_payment_method=True)
     )
-    await driver.pay(saving, SUCCEEDS)
+    await driver.pay(saving, cards.SUCCEEDS)
     [card] = await gateway.list_payment_methods(customer_id)
     other_customer = await gateway.ensure_customer(email="other@example.com", store_id="store_1")
     without = await gateway.create_payment_intent(intent_request(account_id, key="without"))
@@ -767,7 +760,7 @@ async def test_a_saved_card_pays_only_an_intent_of_its_customer(
     assert theirs.customer_id == customer_id
     assert (await gateway.retrieve_payment_intent(theirs.id)).customer_id == customer_id
     for intent in (without, someone_else_s):
-        with pytest.raises(GatewayError):
+        with pytest.raises(Refused):
             await driver.pay_with_saved_card(intent, card.payment_method_id)
         assert (await gateway.retrieve_payment_intent(intent.id)).observation.state in (
             IntentState.PENDING,
@@ -785,7 +778,7 @@ async def test_a_declined_card_is_not_saved(gateway: PaymentGateway, driver: Gat
         intent_request(account_id, customer_id=customer_id, save_payment_method=True)
     )
 
-    await driver.pay(intent, DECLINED)
+    await driver.pay(intent, cards.DECLINED)
 
     assert await gateway.list_payment_methods(customer_id) == []
 
@@ -798,7 +791,7 @@ async def test_a_detached_card_is_gone_and_reported(
     intent = await gateway.create_payment_intent(
         intent_request(account_id, customer_id=customer_id, save_payment_method=True)
     )
-    await driver.pay(intent, SUCCEEDS)
+    await driver.pay(intent, cards.SUCCEEDS)
     [card] = await gateway.list_payment_methods(customer_id)
 
     await gateway.detach_payment_method(card.payment_method_id)
@@ -825,7 +818,7 @@ async def test_saved_cards_are_listed_newest_first(
 ) -> None:
     account_id = await onboarded_account(gateway, driver)
     customer_id = await gateway.ensure_customer(email=EMAIL, store_id="store_1")
-    for attempt, card_number in enumerate((SUCCEEDS, "5555555555554444")):
+    for attempt, card_number in enumerate((cards.SUCCEEDS, cards.SUCCEEDS_MASTERCARD)):
         clock.advance(60)
         intent = await gateway.create_payment_intent(
             intent_request(
@@ -837,9 +830,9 @@ async def test_saved_cards_are_listed_newest_first(
         )
         await driver.pay(intent, card_number)
 
-    cards: list[SavedCard] = await gateway.list_payment_methods(customer_id)
+    saved: list[SavedCard] = await gateway.list_payment_methods(customer_id)
 
-    assert [(c.card_brand, c.card_last4) for c in cards] == [
+    assert [(c.card_brand, c.card_last4) for c in saved] == [
         ("mastercard", "4444"),
         ("visa", "4242"),
     ]

@@ -1,15 +1,18 @@
-"""What only the Stripe adapter does: the requests it sends Stripe (checked line by line by the
-fake's expectation table), its idempotency keys, and how it lives with retries and replays."""
+"""What the Stripe adapter sends Stripe (checked line by line against the table of what it may
+send), its idempotency keys, and how it lives with retries and replays, on the Stripe emulator."""
 
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import timedelta
 from typing import Any
 
 import pytest
 import stripe
 
+from adapters.stripe_emulator import API_BASE, SECRET_KEY
+from adapters.stripe_emulator.api import ROUTES
 from application.gateway import GatewayError, GatewayUnavailable, IntentRequest
 from domain.money import Money
 from domain.payout import PayoutInterval, PayoutSchedule, Weekday
@@ -23,28 +26,29 @@ from .builders import (
     paid_intent,
     refund_request,
 )
-from .conftest import STRIPE_SECRET_KEY, FakeClock, StripeParts, stripe_parts
-from .drivers import SimulatedDriver
-from .fake_stripe import API_BASE, FakeStripe, Interruption, Sent
+from .checked_wire import CheckedWire, Interruption, Sent
+from .conftest import Emulated, FakeClock, on_the_emulator
+from .drivers import EmulatorDriver
+from .expected_requests import EXPECTATIONS
 
 pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture
-def parts(clock: FakeClock, anyio_backend: str) -> StripeParts:
-    return stripe_parts(clock)
+async def parts(clock: FakeClock, anyio_backend: str) -> Emulated:
+    return on_the_emulator(clock)
 
 
 @pytest.fixture
-def driver(parts: StripeParts) -> SimulatedDriver:
-    return SimulatedDriver(parts.simulator, parts.inbox)
+def driver(parts: Emulated) -> EmulatorDriver:
+    return parts.driver
 
 
-def sent(parts: StripeParts, operation: str) -> list[Sent]:
-    return [request for request in parts.transport.sent if request.operation == operation]
+def sent(parts: Emulated, operation: str) -> list[Sent]:
+    return [request for request in parts.checked_wire.sent if request.operation == operation]
 
 
-async def test_an_account_is_an_express_account_for_the_store(parts: StripeParts) -> None:
+async def test_an_account_is_an_express_account_for_the_store(parts: Emulated) -> None:
     await parts.gateway.create_account(new_account("store_9", key="storepay:store:store_9:account"))
 
     [request] = sent(parts, "create an Express account")
@@ -63,7 +67,7 @@ async def test_an_account_is_an_express_account_for_the_store(parts: StripeParts
     }
 
 
-async def test_every_onboarding_link_is_minted_afresh(parts: StripeParts) -> None:
+async def test_every_onboarding_link_is_minted_afresh(parts: Emulated) -> None:
     account_id = (await parts.gateway.create_account(new_account())).account_id
     refresh = "https://storepay.example/onboarding/store_1/refresh?token=t"
     back = "https://storepay.example/onboarding/store_1/return?token=t"
@@ -99,7 +103,7 @@ async def test_every_onboarding_link_is_minted_afresh(parts: StripeParts) -> Non
     ids=["daily", "weekly", "monthly", "manual"],
 )
 async def test_a_payout_schedule_is_set_on_the_account(
-    parts: StripeParts, schedule: PayoutSchedule, fields: dict[str, str]
+    parts: Emulated, schedule: PayoutSchedule, fields: dict[str, str]
 ) -> None:
     account_id = (await parts.gateway.create_account(new_account())).account_id
 
@@ -112,20 +116,20 @@ async def test_a_payout_schedule_is_set_on_the_account(
     }
 
 
-async def test_a_schedule_set_back_within_a_day_is_set_again(parts: StripeParts) -> None:
+async def test_a_schedule_set_back_within_a_day_is_set_again(parts: Emulated) -> None:
     account_id = (await parts.gateway.create_account(new_account())).account_id
     weekly = PayoutSchedule(PayoutInterval.WEEKLY, weekly_anchor=Weekday.FRIDAY)
 
     for schedule in (weekly, PayoutSchedule(PayoutInterval.DAILY), weekly):
         await parts.gateway.set_payout_schedule(account_id, schedule)
 
-    account = parts.simulator.retrieve_object(account_id)
+    account = parts.emulator.retrieve_object(account_id)
     assert account["settings"]["payouts"]["schedule"]["interval"] == "weekly"
-    assert not any(request.replayed for request in parts.transport.sent)
+    assert not any(request.replayed for request in parts.checked_wire.sent)
 
 
 async def test_a_destination_charge_carries_the_fee_the_store_and_the_order(
-    parts: StripeParts, driver: SimulatedDriver
+    parts: Emulated, driver: EmulatorDriver
 ) -> None:
     account_id = await onboarded_account(parts.gateway, driver)
     customer_id = await parts.gateway.ensure_customer(email=EMAIL, store_id="store_1")
@@ -165,7 +169,7 @@ async def test_a_destination_charge_carries_the_fee_the_store_and_the_order(
 
 
 async def test_a_charge_in_a_zero_decimal_currency_is_sent_as_is(
-    parts: StripeParts, driver: SimulatedDriver
+    parts: Emulated, driver: EmulatorDriver
 ) -> None:
     account_id = await onboarded_account(parts.gateway, driver)
     jpy = Money.of(5000, "JPY")
@@ -187,7 +191,7 @@ async def test_a_charge_in_a_zero_decimal_currency_is_sent_as_is(
 
 
 async def test_a_fee_in_another_currency_is_refused_before_asking_stripe(
-    parts: StripeParts, driver: SimulatedDriver
+    parts: Emulated, driver: EmulatorDriver
 ) -> None:
     account_id = await onboarded_account(parts.gateway, driver)
 
@@ -205,7 +209,7 @@ async def test_a_fee_in_another_currency_is_refused_before_asking_stripe(
 
 
 async def test_an_intent_is_read_with_its_charge_expanded(
-    parts: StripeParts, driver: SimulatedDriver
+    parts: Emulated, driver: EmulatorDriver
 ) -> None:
     account_id = await onboarded_account(parts.gateway, driver)
 
@@ -218,7 +222,7 @@ async def test_an_intent_is_read_with_its_charge_expanded(
 
 
 async def test_a_refund_reverses_the_transfer_and_refunds_the_fee_in_proportion(
-    parts: StripeParts, driver: SimulatedDriver
+    parts: Emulated, driver: EmulatorDriver
 ) -> None:
     account_id = await onboarded_account(parts.gateway, driver)
     intent = await paid_intent(parts.gateway, driver, account_id)
@@ -241,22 +245,20 @@ async def test_a_refund_reverses_the_transfer_and_refunds_the_fee_in_proportion(
     assert "reason" not in second.fields
     fee_refunds = [
         refund.application_fee_refund.minor_units
-        for refund in map(parts.simulator.refund_record, _refund_ids(parts))
+        for refund in map(parts.emulator.refund_record, _refund_ids(parts))
     ]
     assert fee_refunds == [75, 175]
 
 
-def _refund_ids(parts: StripeParts) -> list[str]:
+def _refund_ids(parts: Emulated) -> list[str]:
     return [
         event["data"]["object"]["id"]
-        for event in parts.simulator.sent_events
+        for event in parts.emulator.sent_events
         if event["type"] == "refund.created"
     ]
 
 
-async def test_a_cancellation_key_names_the_intent(
-    parts: StripeParts, driver: SimulatedDriver
-) -> None:
+async def test_a_cancellation_key_names_the_intent(parts: Emulated, driver: EmulatorDriver) -> None:
     account_id = await onboarded_account(parts.gateway, driver)
     intent = await parts.gateway.create_payment_intent(intent_request(account_id))
 
@@ -267,7 +269,7 @@ async def test_a_cancellation_key_names_the_intent(
     assert request.fields == {}
 
 
-async def test_a_known_customer_is_found_not_created_again(parts: StripeParts) -> None:
+async def test_a_known_customer_is_found_not_created_again(parts: Emulated) -> None:
     first = await parts.gateway.ensure_customer(email=EMAIL, store_id="store_1")
     again = await parts.gateway.ensure_customer(email=f"  {EMAIL} ", store_id="store_1")
 
@@ -277,7 +279,7 @@ async def test_a_known_customer_is_found_not_created_again(parts: StripeParts) -
     assert len(sent(parts, "find a shopper's customers")) == 2
 
 
-async def test_concurrent_first_checkouts_make_one_customer(parts: StripeParts) -> None:
+async def test_concurrent_first_checkouts_make_one_customer(parts: Emulated) -> None:
     # Both look before either creates, find nothing, and create with the same derived key.
     async def ensure() -> str:
         return await parts.gateway.ensure_customer(email=EMAIL, store_id="store_1")
@@ -285,14 +287,14 @@ async def test_concurrent_first_checkouts_make_one_customer(parts: StripeParts) 
     first, second = await asyncio.gather(ensure(), ensure())
 
     assert first == second
-    looked = [r.operation for r in parts.transport.sent][:2]
+    looked = [r.operation for r in parts.checked_wire.sent][:2]
     assert looked == ["find a shopper's customers"] * 2
     created = sent(parts, "create a store's customer")
     assert [request.replayed for request in created] == [False, True]
 
 
 async def test_a_replayed_request_answers_what_stripe_answered_first(
-    parts: StripeParts, driver: SimulatedDriver
+    parts: Emulated, driver: EmulatorDriver
 ) -> None:
     account_id = await onboarded_account(parts.gateway, driver)
 
@@ -307,32 +309,32 @@ async def test_a_replayed_request_answers_what_stripe_answered_first(
 
 
 async def test_a_server_error_is_retried_with_the_same_key(
-    parts: StripeParts, driver: SimulatedDriver
+    parts: Emulated, driver: EmulatorDriver
 ) -> None:
     account_id = await onboarded_account(parts.gateway, driver)
-    parts.transport.interrupt(Interruption(status=500))
+    parts.checked_wire.interrupt(Interruption(status=500))
 
     intent = await parts.gateway.create_payment_intent(intent_request(account_id))
 
     created = sent(parts, "create a destination charge")
     assert [request.status for request in created] == [200]
     assert created[0].idempotency_key == "order_1-attempt_1"
-    assert len(parts.transport.slept) == 1
+    assert len(parts.checked_wire.slept) == 1
     assert (await parts.gateway.retrieve_payment_intent(intent.id)).id == intent.id
 
 
 async def test_an_answer_lost_on_the_way_back_is_replayed_not_made_twice(
-    parts: StripeParts, driver: SimulatedDriver
+    parts: Emulated, driver: EmulatorDriver
 ) -> None:
     account_id = await onboarded_account(parts.gateway, driver)
-    parts.transport.interrupt(Interruption(after_processing=True))
+    parts.checked_wire.interrupt(Interruption(after_processing=True))
 
     intent = await parts.gateway.create_payment_intent(intent_request(account_id))
 
     first, retried = sent(parts, "create a destination charge")
     assert retried.replayed is True
     assert first.idempotency_key == retried.idempotency_key
-    created = [e for e in parts.simulator.sent_events if e["type"] == "payment_intent.created"]
+    created = [e for e in parts.emulator.sent_events if e["type"] == "payment_intent.created"]
     assert [event["data"]["object"]["id"] for event in created] == [intent.id]
 
 
@@ -342,59 +344,57 @@ async def test_an_answer_lost_on_the_way_back_is_replayed_not_made_twice(
     ids=["500", "503", "connection"],
 )
 async def test_when_stripe_stays_down_the_gateway_is_unavailable(
-    parts: StripeParts, driver: SimulatedDriver, interruption: Interruption
+    parts: Emulated, driver: EmulatorDriver, interruption: Interruption
 ) -> None:
     account_id = await onboarded_account(parts.gateway, driver)
-    before = parts.transport.attempts
-    parts.transport.interrupt(interruption, interruption, interruption)
+    before = parts.checked_wire.attempts
+    parts.checked_wire.interrupt(interruption, interruption, interruption)
 
     with pytest.raises(GatewayUnavailable) as raised:
         await parts.gateway.create_payment_intent(intent_request(account_id))
 
-    assert parts.transport.attempts - before == 3  # the first try and two retries
-    assert STRIPE_SECRET_KEY not in str(raised.value)
+    assert parts.checked_wire.attempts - before == 3  # the first try and two retries
+    assert SECRET_KEY not in str(raised.value)
 
 
 async def test_a_rate_limit_is_not_retried_but_reported_unavailable(
-    parts: StripeParts, driver: SimulatedDriver
+    parts: Emulated, driver: EmulatorDriver
 ) -> None:
     account_id = await onboarded_account(parts.gateway, driver)
-    before = parts.transport.attempts
-    parts.transport.interrupt(Interruption(status=429))
+    before = parts.checked_wire.attempts
+    parts.checked_wire.interrupt(Interruption(status=429))
 
     with pytest.raises(GatewayUnavailable, match="rate"):
         await parts.gateway.retrieve_account(account_id)
 
-    assert parts.transport.attempts - before == 1
+    assert parts.checked_wire.attempts - before == 1
 
 
 async def test_without_retries_one_failure_is_final(clock: FakeClock, anyio_backend: str) -> None:
-    parts = stripe_parts(clock, max_network_retries=0)
-    parts.transport.interrupt(Interruption(status=500))
+    parts = on_the_emulator(clock, max_network_retries=0)
+    parts.checked_wire.interrupt(Interruption(status=500))
 
     with pytest.raises(GatewayUnavailable):
         await parts.gateway.create_account(new_account())
 
-    assert parts.transport.attempts == 1
+    assert parts.checked_wire.attempts == 1
 
 
-async def test_a_refusal_says_why_and_is_not_retried(parts: StripeParts) -> None:
+async def test_a_refusal_says_why_and_is_not_retried(parts: Emulated) -> None:
     with pytest.raises(GatewayError) as raised:
         await parts.gateway.retrieve_payment_intent("pi_doesnotexist0000000000")
 
     assert not isinstance(raised.value, GatewayUnavailable)
     assert "resource_missing" in raised.value.message
     assert "pi_doesnotexist0000000000" in raised.value.message
-    assert parts.transport.attempts == 1
+    assert parts.checked_wire.attempts == 1
 
 
-# -- the fake itself ---------------------------------------------------------------------------
+# -- the checked wire itself -------------------------------------------------------------------
 
 
-def a_client(transport: FakeStripe) -> stripe.StripeClient:
-    return stripe.StripeClient(
-        STRIPE_SECRET_KEY, base_addresses={"api": API_BASE}, http_client=transport
-    )
+def a_client(wire: CheckedWire) -> stripe.StripeClient:
+    return stripe.StripeClient(SECRET_KEY, base_addresses={"api": API_BASE}, http_client=wire)
 
 
 @pytest.mark.parametrize(
@@ -432,19 +432,30 @@ def a_client(transport: FakeStripe) -> stripe.StripeClient:
     ],
     ids=["missing-field", "extra-field", "wrong-derived-key", "stripe-account", "off-the-table"],
 )
-async def test_the_fake_refuses_a_request_off_its_table(
-    parts: StripeParts, call: Any, complaint: str
+async def test_the_wire_refuses_a_request_off_its_table(
+    parts: Emulated, call: Any, complaint: str
 ) -> None:
     with pytest.raises(AssertionError, match=complaint):
-        await call(a_client(parts.transport))
+        await call(a_client(parts.checked_wire))
+
+    assert parts.checked_wire.sent == []
 
 
-async def test_the_fake_refuses_a_synchronous_call(parts: StripeParts) -> None:
-    with pytest.raises(AssertionError, match="synchronously"):
-        a_client(parts.transport).v1.accounts.retrieve("acct_1")
+async def test_the_emulator_refuses_a_synchronous_call(parts: Emulated) -> None:
+    with pytest.raises(RuntimeError, match="asynchronous"):
+        a_client(parts.checked_wire).v1.accounts.retrieve("acct_1")
 
 
-async def test_links_expire_by_the_simulators_clock(parts: StripeParts, clock: FakeClock) -> None:
+def test_every_request_on_the_table_is_one_the_emulator_answers() -> None:
+    for expectation in EXPECTATIONS:
+        path = re.sub(r"\(\?P<\w+>[^()]*\)", "x_1", expectation.path)
+        answering = [
+            r for r in ROUTES if r.method == expectation.method and r.pattern.fullmatch(path)
+        ]
+        assert len(answering) == 1, expectation.name
+
+
+async def test_links_expire_by_the_emulators_clock(parts: Emulated, clock: FakeClock) -> None:
     account_id = (await parts.gateway.create_account(new_account())).account_id
 
     link = await parts.gateway.create_onboarding_link(

@@ -3,27 +3,21 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 import stripe
 from security.malformed_events import MALFORMED
 
+from adapters.stripe_emulator import cards
+from adapters.stripe_emulator.delivery import sign
 from application.gateway import GatewayEvent, InvalidEvent, PaymentGateway
 
 from .builders import events, onboarded_account, paid_intent, parse
 from .conftest import CONNECT_WEBHOOK_SECRET, WEBHOOK_SECRET, FakeClock
-from .drivers import DISPUTED, GatewayDriver, Received
+from .drivers import GatewayDriver, Received
 
 pytestmark = pytest.mark.anyio
-
-
-def signed(payload: bytes, secret: str, at: datetime) -> str:
-    return str(
-        stripe.WebhookSignature.generate_signature_header(
-            payload.decode(), secret, timestamp=int(at.timestamp())
-        )
-    )
 
 
 def an_event(event_id: str = "evt_1") -> bytes:
@@ -50,7 +44,7 @@ async def test_every_delivery_verifies_on_its_endpoint(
     gateway: PaymentGateway, driver: GatewayDriver
 ) -> None:
     account_id = await onboarded_account(gateway, driver)
-    await paid_intent(gateway, driver, account_id, DISPUTED)
+    await paid_intent(gateway, driver, account_id, cards.DISPUTED)
 
     deliveries = await driver.received()
     typed = [parse(gateway, delivery) for delivery in deliveries]
@@ -100,7 +94,7 @@ async def test_a_body_signed_with_another_secret_is_refused(
 
     with pytest.raises(InvalidEvent):
         gateway.parse_event(
-            payload, signed(payload, "whsec_someone_else", clock.now()), connect=False
+            payload, sign(payload, "whsec_someone_else", clock.now()), connect=False
         )
 
 
@@ -112,7 +106,7 @@ async def test_a_body_signed_with_the_endpoint_secret_is_accepted(
 ) -> None:
     payload = an_event()
 
-    event = gateway.parse_event(payload, signed(payload, secret, clock.now()), connect=connect)
+    event = gateway.parse_event(payload, sign(payload, secret, clock.now()), connect=connect)
 
     assert event.event_id == "evt_1"
     assert event.type == "customer.created"
@@ -123,7 +117,7 @@ async def test_a_signature_is_good_for_300_seconds(
     gateway: PaymentGateway, clock: FakeClock, age: int, accepted: bool
 ) -> None:
     payload = an_event()
-    header = signed(payload, WEBHOOK_SECRET, clock.now())
+    header = sign(payload, WEBHOOK_SECRET, clock.now())
 
     clock.advance(age)
 
@@ -140,7 +134,7 @@ async def test_a_signature_dated_ahead_is_good_within_the_tolerance_only(
 ) -> None:
     """Dated beyond the tolerance ahead, a signature would stay replayable until its date."""
     payload = an_event()
-    header = signed(payload, WEBHOOK_SECRET, clock.now() + timedelta(seconds=ahead))
+    header = sign(payload, WEBHOOK_SECRET, clock.now() + timedelta(seconds=ahead))
 
     if accepted:
         assert gateway.parse_event(payload, header, connect=False).event_id == "evt_1"
@@ -230,7 +224,7 @@ async def test_the_parts_of_a_signature_may_come_in_any_order(
     gateway: PaymentGateway, clock: FakeClock
 ) -> None:
     payload = an_event()
-    timestamp, signature = signed(payload, WEBHOOK_SECRET, clock.now()).split(",")
+    timestamp, signature = sign(payload, WEBHOOK_SECRET, clock.now()).split(",")
 
     event = gateway.parse_event(payload, f"{signature},{timestamp}", connect=False)
 
@@ -244,4 +238,4 @@ async def test_an_authentic_body_that_cannot_be_read_is_an_invalid_event(
     payload = MALFORMED[malformed]
 
     with pytest.raises(InvalidEvent):
-        gateway.parse_event(payload, signed(payload, WEBHOOK_SECRET, clock.now()), connect=False)
+        gateway.parse_event(payload, sign(payload, WEBHOOK_SECRET, clock.now()), connect=False)

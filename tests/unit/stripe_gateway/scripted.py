@@ -1,12 +1,13 @@
 """A ``stripe.HTTPClient`` that answers every request with the next of its scripted answers and
-remembers what was asked: enough to see how the adapter takes what Stripe says."""
+remembers what was asked: enough to see how the adapter takes what Stripe says. It answers only
+asynchronous requests (stripe-python refuses a synchronous one: no ``request``)."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, NoReturn
+from typing import Any
 
 import stripe
 
@@ -18,14 +19,6 @@ WEBHOOK_SECRET = "whsec_unit_platform"
 CONNECT_WEBHOOK_SECRET = "whsec_unit_connect"
 
 
-@dataclass(frozen=True, slots=True)
-class Asked:
-    method: str
-    url: str
-    headers: Mapping[str, str]
-    body: str | None
-
-
 class ScriptedStripe(stripe.HTTPClient):
     name = "scripted"
 
@@ -34,17 +27,6 @@ class ScriptedStripe(stripe.HTTPClient):
         super().__init__()
         self._answers = list(answers)
         self.asked: list[Asked] = []
-
-    def request(
-        self,
-        method: str,
-        url: str,
-        headers: Mapping[str, str] | None,
-        post_data: Any = None,
-        *,
-        _usage: list[str] | None = None,
-    ) -> NoReturn:
-        raise AssertionError("the adapter calls Stripe asynchronously")
 
     def close(self) -> None:
         pass
@@ -61,6 +43,14 @@ class ScriptedStripe(stripe.HTTPClient):
         self.asked.append(Asked(method, url, dict(headers), post_data))
         status, body = self._answers.pop(0)
         return json.dumps(body).encode(), status, {"request-id": "req_unit"}
+
+
+@dataclass(frozen=True, slots=True)
+class Asked:
+    method: str
+    url: str
+    headers: Mapping[str, str]
+    body: str | None
 
 
 def error(status: int, **members: object) -> tuple[int, object]:
