@@ -1,8 +1,9 @@
-"""Which lane each test runs in: its layer, named by its directory, and whether it is slow.
+"""Which lane each test runs in: its layer, whether it is slow, whether it is on PostgreSQL.
 
-Every test gets the marker of its layer (the directory under ``tests/`` it lives in) and, when it
-takes over a second, ``slow``; ``tests/conftest.py`` applies them at collection. Select with
-``-m``: ``-m unit``, ``-m "contract and not slow"``. Each marker is registered in pyproject.toml.
+Every test gets the marker of its layer (the directory under ``tests/`` it lives in); when it
+takes over a second, ``slow``; when it is the PostgreSQL case of a test run on several databases,
+``postgresql``. ``tests/conftest.py`` applies them at collection. Select with ``-m``: ``-m unit``,
+``-m "contract and not postgresql"``. Each marker is registered in pyproject.toml.
 """
 
 from __future__ import annotations
@@ -72,11 +73,18 @@ class OutOfLane(Exception):
     """A test whose layer its directory does not tell."""
 
 
+def on_postgresql(node_id: str) -> bool:
+    """Whether the test case ``node_id`` runs on PostgreSQL: one of its ids is ``postgresql``."""
+    _, bracket, ids = node_id.partition("[")
+    return bool(bracket) and "postgresql" in ids.removesuffix("]").split("-")
+
+
 def lane_markers(path: Path, node_id: str, marked: Iterable[str]) -> tuple[str, ...]:
     """The markers of the test ``node_id`` in the module at ``path``, already ``marked`` so.
 
-    Its layer's, then ``slow`` when it is slow. A test outside every layer's directory, or
-    marked with another layer's marker, is refused: each test is in exactly one layer.
+    Its layer's, then ``slow`` and ``postgresql`` when it is slow or on PostgreSQL. A test outside
+    every layer's directory, or marked with another layer's marker, is refused: each test is in
+    exactly one layer.
     """
     layer = layer_of(path)
     if layer is None:
@@ -90,4 +98,8 @@ def lane_markers(path: Path, node_id: str, marked: Iterable[str]) -> tuple[str, 
             f"{node_id} is in tests/{layer}/ but marked {', '.join(others)}: a test's layer is "
             "its directory's"
         )
-    return (layer, "slow") if is_slow(node_id) else (layer,)
+    return (
+        layer,
+        *(["slow"] if is_slow(node_id) else []),
+        *(["postgresql"] if on_postgresql(node_id) else []),
+    )

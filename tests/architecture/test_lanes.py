@@ -5,7 +5,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from lanes import LAYERS, SLOW, TESTS, OutOfLane, is_slow, lane_markers, layer_of
+from lanes import LAYERS, SLOW, TESTS, OutOfLane, is_slow, lane_markers, layer_of, on_postgresql
 
 ROOT = TESTS.parent
 
@@ -34,7 +34,7 @@ def test_every_layer_is_a_directory_of_tests() -> None:
     assert not empty, f"layers without a test module in their directory: {empty}"
 
 
-@pytest.mark.parametrize("marker", [*LAYERS, "slow"])
+@pytest.mark.parametrize("marker", [*LAYERS, "slow", "postgresql"], ids="marker {}".format)
 def test_every_lane_s_marker_is_registered_with_what_it_holds(marker: str) -> None:
     assert registered_markers().get(marker), f"pyproject.toml's markers do not describe {marker}"
 
@@ -67,13 +67,18 @@ def test_no_scenario_is_tagged_with_a_layer() -> None:
     assert not tagged, f"scenarios tagged with a layer's marker: {tagged}"
 
 
-def test_a_test_gets_its_directory_s_layer_and_slow_when_it_is_listed() -> None:
+def test_a_test_gets_its_directory_s_layer_then_slow_and_postgresql_when_they_hold() -> None:
     assert lane_markers(TESTS / "unit" / "test_money.py", "tests/unit/test_money.py::t", []) == (
         "unit",
     )
     assert lane_markers(
         TESTS / "faults" / "test_outages.py", "tests/faults/test_outages.py::test_x", ["anyio"]
     ) == ("faults", "slow")
+    assert lane_markers(
+        TESTS / "security" / "test_slow_bodies.py",
+        "tests/security/test_slow_bodies.py::test_x[asyncio-postgresql]",
+        [],
+    ) == ("security", "slow", "postgresql")
 
 
 @pytest.mark.parametrize(
@@ -91,26 +96,23 @@ def test_a_test_in_no_layer_or_two_is_refused(path: Path, marked: list[str]) -> 
         lane_markers(path, f"{path.name}::test_x", marked)
 
 
-def test_the_collected_tests_carry_their_layer_alone(request: pytest.FixtureRequest) -> None:
+def test_collection_gives_this_test_its_layer_and_no_other(request: pytest.FixtureRequest) -> None:
     layers = {mark.name for mark in request.node.iter_markers()} & set(LAYERS)
 
     assert layers == {"architecture"}
 
 
 def test_each_slow_entry_names_a_module_or_test_that_exists() -> None:
+    def tests_in(path: Path) -> set[str]:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        functions = (ast.FunctionDef, ast.AsyncFunctionDef)
+        return {node.name for node in tree.body if isinstance(node, functions)}
+
     stale = []
     for entry in SLOW:
         module, _, name = entry.partition("::")
         path = ROOT / module
-        if not path.is_file() or (
-            name
-            and name
-            not in {
-                node.name
-                for node in ast.parse(path.read_text(encoding="utf-8")).body
-                if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
-            }
-        ):
+        if not path.is_file() or (name and name not in tests_in(path)):
             stale.append(entry)
 
     assert not stale, f"tests/lanes.py's SLOW names what is not there: {stale}"
@@ -134,7 +136,6 @@ def test_each_slow_entry_names_a_module_or_test_that_exists() -> None:
             True,
         ),
         ("tests/security/test_shared_rate_limit.py::test_two_apps_on_one_redis", False),
-        # A test whose name begins with a slow one's is another test.
         (
             "tests/integration/test_serve.py"
             "::test_the_real_command_serves_and_stops_cleanly_on_sigterm_twice",
@@ -142,8 +143,35 @@ def test_each_slow_entry_names_a_module_or_test_that_exists() -> None:
         ),
         ("tests/faults/test_outages_elsewhere.py::test_x", False),
     ],
+    ids=[
+        "a listed module's test",
+        "a listed test",
+        "a listed test's case",
+        "another test of a module with one listed",
+        "a test whose name begins with a listed one's",
+        "a module whose name begins with a listed one's",
+    ],
 )
-def test_slow_are_a_listed_module_s_tests_and_a_listed_test_s_cases(
+def test_slow_holds_a_listed_module_s_tests_and_a_listed_test_s_cases(
     node_id: str, slow: bool
 ) -> None:
     assert is_slow(node_id) is slow
+
+
+@pytest.mark.parametrize(
+    ("node_id", "postgresql"),
+    [
+        ("tests/contract/test_event_inbox.py::test_x[postgresql]", True),
+        ("tests/security/test_x.py::test_y[asyncio-postgresql]", True),
+        ("tests/security/test_x.py::test_y[postgresql-a payment id-C1 NEL]", True),
+        ("tests/contract/test_event_inbox.py::test_x[sqlite]", False),
+        ("tests/contract/test_connection_pool.py::test_the_pool_size_on_postgresql", False),
+        ("tests/integration/test_postgres_concurrency.py::test_x[sqlite]", False),
+        ("tests/e2e/test_x.py::test_y[GET-/api/v1/postgresql-ish]", False),
+    ],
+    ids=["one id", "the last id", "the first id", "sqlite", "a name", "a module's name", "a path"],
+)
+def test_on_postgresql_are_the_cases_an_id_of_which_is_postgresql(
+    node_id: str, postgresql: bool
+) -> None:
+    assert on_postgresql(node_id) is postgresql
