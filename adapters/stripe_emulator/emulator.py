@@ -389,15 +389,7 @@ class StripeEmulator:
     async def refund_application_fee(self, fee_id: str, params: Params) -> JSON:
         """Give back part (``amount``) or the rest of an application fee."""
         fee = self._application_fee(fee_id)
-        left = fee.amount - fee.amount_refunded
-        requested = params.optional_integer("amount")
-        amount = left if requested is None else Money(requested, left.currency)
-        if not amount.is_positive or amount > left:
-            raise EmulatorError(
-                f"Refund amount ({amount}) must be positive and at most what is left of the "
-                f"application fee ({left}).",
-                param="amount",
-            )
+        amount = _part(params, fee.amount - fee.amount_refunded, "Refund", "application fee")
         refund = self.books.refund_fee(fee.id, amount)
         refund.metadata = params.metadata()
         return refund.to_stripe()
@@ -449,15 +441,7 @@ class StripeEmulator:
     async def reverse_transfer(self, transfer_id: str, params: Params) -> JSON:
         """Take part (``amount``) or the rest of a transfer back from its account."""
         transfer = self._transfer(transfer_id)
-        left = transfer.amount - transfer.amount_reversed
-        requested = params.optional_integer("amount")
-        amount = left if requested is None else Money(requested, left.currency)
-        if not amount.is_positive or amount > left:
-            raise EmulatorError(
-                f"Reversal amount ({amount}) must be positive and at most what is left of the "
-                f"transfer ({left}).",
-                param="amount",
-            )
+        amount = _part(params, transfer.amount - transfer.amount_reversed, "Reversal", "transfer")
         reversal = self.books.reverse(transfer.id, amount, metadata=params.metadata())
         return reversal.to_stripe()
 
@@ -969,6 +953,19 @@ class StripeEmulator:
         refund.failure_balance_transaction = self.books.refund_failed(refund.id, refund.amount)
         await self._emit("refund.updated", refund.to_stripe(), previous={"status": before})
         await self._emit("refund.failed", refund.to_stripe())
+
+
+def _part(params: Params, left: Money, taken: str, of: str) -> Money:
+    """The ``amount`` a request takes of what is ``left`` (all of it when it names none)."""
+    requested = params.optional_integer("amount")
+    amount = left if requested is None else Money(requested, left.currency)
+    if not amount.is_positive or amount > left:
+        raise EmulatorError(
+            f"{taken} amount ({amount}) must be positive and at most what is left of the "
+            f"{of} ({left}).",
+            param="amount",
+        )
+    return amount
 
 
 def _payout_schedule(schedule: Params) -> JSON:
