@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
+from adapters.stripe_emulator import world
 from adapters.stripe_emulator.emulator import StripeEmulator
 from adapters.stripe_emulator.records import JSON
 from adapters.stripe_emulator.requests import EmulatorError, Params, decode
@@ -72,6 +73,12 @@ ROUTES: tuple[Route, ...] = (
         "GET",
         "/v1/payment_intents/{intent}",
         lambda e, g, p: e.retrieve_payment_intent(g["intent"], p),
+    ),
+    _route(
+        "confirm a payment intent",
+        "POST",
+        "/v1/payment_intents/{intent}/confirm",
+        lambda e, g, p: e.confirm_payment_intent(g["intent"], p),
     ),
     _route(
         "cancel a payment intent",
@@ -175,10 +182,65 @@ ROUTES: tuple[Route, ...] = (
         lambda e, g, _: e.retrieve_dispute(g["dispute"]),
     ),
     _route(
+        "update a dispute",
+        "POST",
+        "/v1/disputes/{dispute}",
+        lambda e, g, p: e.update_dispute(g["dispute"], p),
+    ),
+    _route(
         "list payouts",
         "GET",
         "/v1/payouts",
         lambda e, g, p: e.list_payouts(g.get(CONNECTED_ACCOUNT), p),
+    ),
+    # Test mode: what shoppers, stores and banks do (see .world).
+    _route(
+        "authenticate a payment intent",
+        "POST",
+        "/v1/test_helpers/payment_intents/{intent}/authenticate",
+        world.authenticate,
+    ),
+    _route(
+        "complete an account's onboarding",
+        "POST",
+        "/v1/test_helpers/accounts/{account}/complete_onboarding",
+        world.complete_onboarding,
+    ),
+    _route(
+        "retrieve an account's onboarding link",
+        "GET",
+        "/v1/test_helpers/accounts/{account}/onboarding_link",
+        world.onboarding_link,
+    ),
+    _route(
+        "set an account's requirements",
+        "POST",
+        "/v1/test_helpers/accounts/{account}/requirements",
+        world.require,
+    ),
+    _route(
+        "pay out a connected account",
+        "POST",
+        "/v1/test_helpers/accounts/{account}/payouts",
+        world.pay_out,
+    ),
+    _route(
+        "dispute a charge",
+        "POST",
+        "/v1/test_helpers/charges/{charge}/dispute",
+        world.dispute_charge,
+    ),
+    _route(
+        "close a dispute",
+        "POST",
+        "/v1/test_helpers/disputes/{dispute}/close",
+        world.close_dispute,
+    ),
+    _route(
+        "fail a refund",
+        "POST",
+        "/v1/test_helpers/refunds/{refund}/fail",
+        world.fail_refund,
     ),
 )
 
