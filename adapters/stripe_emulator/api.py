@@ -11,8 +11,10 @@ from __future__ import annotations
 import hmac
 import itertools
 import re
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from urllib.parse import parse_qsl
 
 from adapters.stripe_emulator import world
@@ -23,6 +25,7 @@ from adapters.stripe_emulator.requests import EmulatorError, Params, decode
 Handler = Callable[[StripeEmulator, Mapping[str, str], Params], Awaitable[JSON | list[JSON]]]
 Answer = tuple[int, JSON, dict[str, str]]
 DEFAULT_PAGE = 10
+IDEMPOTENCY_KEY_LIFETIME = timedelta(hours=24)
 MAX_PAGE = 100
 _ID = r"[A-Za-z0-9_]+"
 CONNECTED_ACCOUNT = "Stripe-Account"
@@ -250,6 +253,7 @@ class _Stored:
     request: tuple[str, str, tuple[tuple[str, str], ...]]
     status: int
     body: JSON
+    at: datetime
 
 
 class StripeApi:
@@ -258,7 +262,7 @@ class StripeApi:
     def __init__(self, emulator: StripeEmulator, *, secret_keys: Sequence[str]) -> None:
         self.emulator = emulator
         self._secret_keys = tuple(secret_keys)
-        self._stored: dict[tuple[str, str], _Stored] = {}
+        self._stored: OrderedDict[tuple[str, str], _Stored] = OrderedDict()  # oldest first
         self._in_progress: set[tuple[str, str] | None] = set()
         self._request_ids = itertools.count(1)
 
@@ -298,7 +302,7 @@ class StripeApi:
                 self._in_progress.discard(claim)
             body = _page(path, answered, params) if isinstance(answered, list) else answered
             if idempotency_key is not None:
-                self._stored[(key, idempotency_key)] = _Stored(request, 200, body)
+                self._keep((key, idempotency_key), _Stored(request, 200, body, self.emulator.now()))
             return 200, body, answer_headers
         except EmulatorError as refused:
             return refused.status, refused.to_stripe(), answer_headers
@@ -318,6 +322,15 @@ class StripeApi:
             )
         self._in_progress.add(claim)
         return claim
+
+    def _keep(self, key: tuple[str, str], stored: _Stored) -> None:
+        """Keep an answer for its key's retries; Stripe forgets a key after 24 hours."""
+        self._stored[key] = stored
+        while self._stored:
+            oldest = next(iter(self._stored.values()))
+            if stored.at - oldest.at < IDEMPOTENCY_KEY_LIFETIME:
+                break
+            self._stored.popitem(last=False)
 
     def _authorized(self, headers: Mapping[str, str]) -> str:
         scheme, _, key = headers.get("authorization", "").partition(" ")

@@ -6,6 +6,9 @@ time, and a call whose event another call is sending waits until it has been sen
 returns has had its events delivered, however many calls run at once. In ``held`` mode they wait
 until ``release`` sends them, shuffled and duplicated if asked: a hostile network on demand.
 
+Only the event types in ``enabled_events`` are delivered, when it is given, as a Stripe endpoint
+receives only the types it listens to.
+
 A delivery whose callback raises is kept and sent again by the next ``release``, as Stripe retries
 an endpoint that did not answer 2xx. With a ``redelivery`` schedule (seconds between attempts), an
 immediate outbox also sends it again by itself, in the background, after each delay in turn; once
@@ -20,7 +23,7 @@ import enum
 import json
 import random
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -65,14 +68,18 @@ class Outbox:
         callback: DeliveryCallback | None,
         mode: DeliveryMode,
         redelivery: Sequence[float] = (),
+        enabled_events: Collection[str] | None = None,
+        history: int | None = None,
     ) -> None:
         self._secrets = {False: webhook_secret, True: connect_webhook_secret}
         self._clock = clock
         self._callback = callback
         self.mode = mode
-        self.sent_events: list[JSON] = []
-        self.delivered: list[Delivery] = []
-        self.failed: list[FailedDelivery] = []
+        self._enabled = None if enabled_events is None else frozenset(enabled_events)
+        # What was sent, delivered and failed: all of it, or the latest ``history`` of each.
+        self.sent_events: deque[JSON] = deque(maxlen=history)
+        self.delivered: deque[Delivery] = deque(maxlen=history)
+        self.failed: deque[FailedDelivery] = deque(maxlen=history)
         self._queue: deque[Delivery] = deque()
         self._retries: list[Delivery] = []
         self._redelivery = tuple(redelivery)
@@ -93,6 +100,8 @@ class Outbox:
 
     async def emit(self, event: JSON, *, connect: bool) -> None:
         self.sent_events.append(event)
+        if self._enabled is not None and event["type"] not in self._enabled:
+            return  # the endpoint does not listen to this type: Stripe sends it nothing
         payload = json.dumps(event, indent=2).encode("utf-8")
         self._queue.append(Delivery(event["id"], event["type"], payload, connect))
         if self.mode is DeliveryMode.IMMEDIATE:

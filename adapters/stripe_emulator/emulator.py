@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hmac
 import random
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -101,7 +101,12 @@ class StripeEmulator:
         delivery_mode: DeliveryMode | str = DeliveryMode.IMMEDIATE,
         onboarding_link_lifetime: timedelta = timedelta(minutes=5),
         redelivery: Sequence[float] = (),
+        enabled_events: Collection[str] | None = None,
+        history: int | None = None,
     ) -> None:
+        """``enabled_events``: the only event types delivered (all by default); ``history``:
+        how many of the latest events and deliveries ``sent_events``, ``deliveries`` and
+        ``failed_deliveries`` keep (all by default; a long-running emulator keeps fewer)."""
         self._public_url = public_url.rstrip("/")
         self._clock = clock or (lambda: datetime.now(UTC))
         self._ids = ids or random_ids()
@@ -113,6 +118,8 @@ class StripeEmulator:
             callback=deliver,
             mode=DeliveryMode(delivery_mode),
             redelivery=redelivery,
+            enabled_events=enabled_events,
+            history=history,
         )
         self._accounts: dict[str, AccountRecord] = {}
         self._links: dict[str, OnboardingSession] = {}
@@ -874,6 +881,10 @@ class StripeEmulator:
             )
         await self._emit(f"payout.{payout.status}", payout.to_stripe(), account=account.id)
         return payout.id
+
+    def now(self) -> datetime:
+        """The emulator's time (its clock's, to the second, in UTC)."""
+        return self._now()
 
     # -- inside -----------------------------------------------------------------------------
 
