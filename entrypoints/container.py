@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 
+import stripe
 from dependency_injector import containers, providers
 
 from adapters.prometheus import PrometheusTelemetry
@@ -19,6 +20,7 @@ from adapters.stripe_emulator import (
     REDELIVERY_SCHEDULE,
     SECRET_KEY,
     EmulatedStripe,
+    EmulatorControls,
     StripeApi,
     StripeEmulator,
 )
@@ -29,7 +31,7 @@ from adapters.system.tokens import HmacTokenSigner
 from application.gateway import PaymentGateway
 from application.settings import ServiceSettings
 from application.use_cases.catalogue import Ports, UseCases
-from entrypoints.settings import Settings, SettingsError
+from entrypoints.settings import GatewayKind, Settings, SettingsError
 
 
 def signing_key(settings: Settings) -> bytes:
@@ -56,16 +58,40 @@ def stripe_emulator_for(settings: Settings) -> StripeEmulator:
     )
 
 
-def simulated_gateway(settings: Settings, emulator: StripeEmulator) -> StripeGateway:
-    """The Stripe adapter, talking to the emulator instead of Stripe: the simulated gateway."""
+def stripe_placement(settings: Settings) -> str:
+    """Where storepay's Stripe is: Stripe itself, the emulator in this process, or the emulator
+    served over HTTP at ``STRIPE_API_BASE`` (``serve`` runs one there for several workers)."""
+    if settings.gateway is GatewayKind.STRIPE:
+        return "stripe"
+    return "emulator_in_process" if settings.stripe_api_base is None else "emulator_over_http"
+
+
+def emulator_wire(emulator: StripeEmulator) -> EmulatedStripe:
+    """The in-process wire to the emulator: stripe-python's HTTP client, answered in process."""
+    return EmulatedStripe(StripeApi(emulator, secret_keys=[SECRET_KEY]))
+
+
+def simulated_gateway(settings: Settings, wire: stripe.HTTPClient | None) -> StripeGateway:
+    """The Stripe adapter, talking to the emulator instead of Stripe: the simulated gateway.
+    In process through ``wire``; with none, over HTTP at ``STRIPE_API_BASE``."""
     return StripeGateway(
         secret_key=SECRET_KEY,
         publishable_key=None,  # the checkout page pays with the emulator's test-card form
         webhook_secret=settings.webhook_secret,
         connect_webhook_secret=settings.connect_secret,
-        api_base=API_BASE,
-        http_client=EmulatedStripe(StripeApi(emulator, secret_keys=[SECRET_KEY])),
+        api_base=API_BASE if wire is not None else settings.stripe_api_base,
+        http_client=wire,
         name="simulated",
+    )
+
+
+def emulator_controls(settings: Settings, wire: stripe.HTTPClient | None) -> EmulatorControls:
+    """The emulator's test mode, asked through its API (in process, or over HTTP)."""
+    if wire is not None:
+        return EmulatorControls(wire, api_base=API_BASE, secret_key=SECRET_KEY)
+    assert settings.stripe_api_base is not None  # stripe_placement chose HTTP for it
+    return EmulatorControls(
+        stripe.HTTPXClient(), api_base=settings.stripe_api_base, secret_key=SECRET_KEY
     )
 
 
@@ -89,10 +115,6 @@ def stripe_gateway(settings: Settings) -> PaymentGateway:
         )
     except ValueError as error:
         raise SettingsError(str(error)) from None
-
-
-def gateway_kind(settings: Settings) -> str:
-    return settings.gateway.value
 
 
 def wired_use_cases(ports: Ports, emulator: StripeEmulator | None) -> UseCases:
@@ -123,15 +145,31 @@ class Adapters(containers.DeclarativeContainer):
     signer = providers.Singleton(HmacTokenSigner, providers.Callable(signing_key, settings))
     # Event types as labels: only those storepay acts on; any other is counted as 'other'.
     telemetry = providers.Singleton(PrometheusTelemetry, ACTED_ON)
+    placement = providers.Callable(stripe_placement, settings)
     stripe_emulator = providers.Selector(
-        providers.Callable(gateway_kind, settings),
-        simulated=providers.Singleton(stripe_emulator_for, settings),
+        placement,
+        emulator_in_process=providers.Singleton(stripe_emulator_for, settings),
+        emulator_over_http=providers.Object(None),
+        stripe=providers.Object(None),
+    )
+    # Each user of the in-process wire gets its own (each closes what it holds).
+    emulator_wire = providers.Selector(
+        placement,
+        emulator_in_process=providers.Factory(emulator_wire, stripe_emulator),
+        emulator_over_http=providers.Object(None),
         stripe=providers.Object(None),
     )
     gateway = providers.Selector(
-        providers.Callable(gateway_kind, settings),
-        simulated=providers.Singleton(simulated_gateway, settings, stripe_emulator),
+        placement,
+        emulator_in_process=providers.Singleton(simulated_gateway, settings, emulator_wire),
+        emulator_over_http=providers.Singleton(simulated_gateway, settings, emulator_wire),
         stripe=providers.Singleton(stripe_gateway, settings),
+    )
+    emulator_controls = providers.Selector(
+        placement,
+        emulator_in_process=providers.Singleton(emulator_controls, settings, emulator_wire),
+        emulator_over_http=providers.Singleton(emulator_controls, settings, emulator_wire),
+        stripe=providers.Object(None),
     )
 
 
@@ -163,6 +201,9 @@ async def close_service(service: Service) -> None:
     gateway = service.adapters.gateway()
     if isinstance(gateway, StripeGateway):
         await gateway.aclose()
+    controls = service.adapters.emulator_controls()
+    if controls is not None:
+        await controls.aclose()
     emulator = service.adapters.stripe_emulator()
     if emulator is not None:
         await emulator.aclose()

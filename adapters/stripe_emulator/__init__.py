@@ -6,6 +6,7 @@ talks to Stripe."""
 
 from adapters.stripe_emulator.api import StripeApi
 from adapters.stripe_emulator.asgi import StripeApiApp
+from adapters.stripe_emulator.controls import EmulatorControls
 from adapters.stripe_emulator.delivery import (
     REDELIVERY_SCHEDULE,
     Delivery,
@@ -31,6 +32,7 @@ __all__ = [
     "DeliveryMode",
     "DeliveryRefused",
     "EmulatedStripe",
+    "EmulatorControls",
     "EmulatorError",
     "FailedDelivery",
     "OnboardingSession",
