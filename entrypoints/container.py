@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Collection
 
 import stripe
 from dependency_injector import containers, providers
@@ -19,8 +20,11 @@ from adapters.stripe_emulator import (
     API_BASE,
     REDELIVERY_SCHEDULE,
     SECRET_KEY,
+    DeliveryCallback,
+    DeliveryMode,
     EmulatedStripe,
     EmulatorControls,
+    HostileNetwork,
     StripeApi,
     StripeEmulator,
 )
@@ -48,13 +52,30 @@ def service_settings(settings: Settings) -> ServiceSettings:
     )
 
 
-def stripe_emulator_for(settings: Settings) -> StripeEmulator:
-    """Stripe's test mode in process: it signs its events with the endpoints' secrets."""
+def stripe_emulator_for(
+    settings: Settings,
+    *,
+    deliver: DeliveryCallback | None = None,
+    enabled_events: Collection[str] | None = None,
+    history: int | None = None,
+) -> StripeEmulator:
+    """Stripe's test mode: it signs its events with the endpoints' secrets and delivers them as
+    ``STOREPAY_SIMULATED_DELIVERY`` says (in process unless given where to ``deliver``)."""
+    delivery = settings.simulated_delivery
     return StripeEmulator(
         webhook_secret=settings.webhook_secret,
         connect_webhook_secret=settings.connect_secret,
         public_url=settings.public_url,
+        deliver=deliver,
+        delivery_mode=DeliveryMode(delivery.kind.value),
         redelivery=REDELIVERY_SCHEDULE,
+        enabled_events=enabled_events,
+        history=history,
+        hostile=HostileNetwork(
+            max_delay=delivery.max_delay_ms / 1000,
+            duplicates=delivery.duplicates_percent / 100,
+            shuffle=delivery.shuffle,
+        ),
     )
 
 

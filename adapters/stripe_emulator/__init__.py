@@ -13,6 +13,7 @@ from adapters.stripe_emulator.delivery import (
     DeliveryCallback,
     DeliveryMode,
     FailedDelivery,
+    HostileNetwork,
 )
 from adapters.stripe_emulator.emulator import OnboardingSession, StripeEmulator
 from adapters.stripe_emulator.endpoints import DeliveryRefused, WebhookEndpoints
@@ -35,6 +36,7 @@ __all__ = [
     "EmulatorControls",
     "EmulatorError",
     "FailedDelivery",
+    "HostileNetwork",
     "OnboardingSession",
     "StripeApi",
     "StripeApiApp",

@@ -4,7 +4,10 @@ Events go to one callback, ``(payload, signature_header, connect)``. In ``immedi
 delivered as it happens, in order, and awaited by the call that caused it: one delivery runs at a
 time, and a call whose event another call is sending waits until it has been sent, so a call that
 returns has had its events delivered, however many calls run at once. In ``held`` mode they wait
-until ``release`` sends them, shuffled and duplicated if asked: a hostile network on demand.
+until ``release`` sends them, shuffled and duplicated if asked: a hostile network on demand. In
+``hostile`` mode nobody needs to ask: held events go out in the background, each batch after a
+random delay, shuffled and partly duplicated as a :class:`HostileNetwork` says, so a call returns
+before its events arrive, and they arrive late, out of order and some twice.
 
 Only the event types in ``enabled_events`` are delivered, when it is given, as a Stripe endpoint
 receives only the types it listens to.
@@ -24,7 +27,7 @@ import json
 import random
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import stripe
@@ -41,6 +44,23 @@ REDELIVERY_SCHEDULE: tuple[float, ...] = (0.1, 0.5, 2.0, 10.0, 30.0, *(60.0,) * 
 class DeliveryMode(enum.StrEnum):
     IMMEDIATE = "immediate"
     HELD = "held"
+    HOSTILE = "hostile"
+
+
+@dataclass(frozen=True, slots=True)
+class HostileNetwork:
+    """How a hostile network treats deliveries: each batch waits up to ``max_delay`` seconds
+    (drawn at random), is shuffled when ``shuffle``, and each of its deliveries is sent twice
+    with the probability ``duplicates``. ``rng`` draws all of it (seed one to replay a run)."""
+
+    max_delay: float = 1.0
+    duplicates: float = 0.25
+    shuffle: bool = True
+    rng: random.Random = field(default_factory=random.Random)
+
+    def __post_init__(self) -> None:
+        if self.max_delay < 0 or not 0 <= self.duplicates <= 1:
+            raise ValueError("a hostile network delays 0 s or more and duplicates 0 to 1")
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +90,7 @@ class Outbox:
         redelivery: Sequence[float] = (),
         enabled_events: Collection[str] | None = None,
         history: int | None = None,
+        hostile: HostileNetwork | None = None,
     ) -> None:
         self._secrets = {False: webhook_secret, True: connect_webhook_secret}
         self._clock = clock
@@ -87,6 +108,8 @@ class Outbox:
         self._lock: asyncio.Lock | None = None
         self._lock_loop: asyncio.AbstractEventLoop | None = None
         self._sender: asyncio.Task[object] | None = None
+        self._hostile = hostile or HostileNetwork()
+        self._mistreating: asyncio.Task[None] | None = None
 
     @property
     def waiting(self) -> list[Delivery]:
@@ -106,23 +129,27 @@ class Outbox:
         self._queue.append(Delivery(event["id"], event["type"], payload, connect))
         if self.mode is DeliveryMode.IMMEDIATE:
             await self._drain()
+        elif self.mode is DeliveryMode.HOSTILE:
+            self._mistreat_later()
 
     async def release(
         self, *, shuffle: random.Random | None = None, duplicate: bool | float = False
     ) -> int:
         """Send everything waiting; ``duplicate`` is a probability (``True`` means every one)."""
+        draw = shuffle if shuffle is not None else random.Random()
+        return await self._release(shuffle is not None, float(duplicate), draw)
+
+    async def _release(self, shuffle: bool, duplicate: float, draw: random.Random) -> int:
         if self._callback is None:
             raise RuntimeError("no delivery callback is connected")
         async with self._turn():
             batch = self.waiting
             self._queue.clear()
             self._retries.clear()
-            chance = float(duplicate)
-            if chance > 0:
-                draw = shuffle if shuffle is not None else random.Random()
-                batch = [copy for delivery in batch for copy in _copies(delivery, chance, draw)]
-            if shuffle is not None:
-                shuffle.shuffle(batch)
+            if duplicate > 0:
+                batch = [copy for delivery in batch for copy in _copies(delivery, duplicate, draw)]
+            if shuffle:
+                draw.shuffle(batch)
             for delivery in batch:
                 await self._send(delivery)
         if self.mode is DeliveryMode.IMMEDIATE:
@@ -130,12 +157,13 @@ class Outbox:
         return len(batch)
 
     async def aclose(self) -> None:
-        """Stop sending failed deliveries again in the background (they stay waiting)."""
-        task, self._redelivering = self._redelivering, None
-        if task is not None and not task.done():
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        """Stop sending in the background (what was not sent stays waiting)."""
+        for task in (self._redelivering, self._mistreating):
+            if task is not None and not task.done():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._redelivering = self._mistreating = None
 
     async def _drain(self) -> None:
         if self._callback is None:
@@ -164,7 +192,7 @@ class Outbox:
                 self._sender = None
 
     def _redeliver_later(self) -> None:
-        if not self._retries or not self._redelivery or self.mode is not DeliveryMode.IMMEDIATE:
+        if not self._retries or not self._redelivery or self.mode is DeliveryMode.HELD:
             return
         if self._redelivering is None or self._redelivering.done():
             self._redelivering = asyncio.get_running_loop().create_task(self._redeliver())
@@ -176,10 +204,25 @@ class Outbox:
                 retries, self._retries = self._retries, []
                 for delivery in retries:
                     await self._send(delivery)
-                while self._queue:
+                while self._queue and self.mode is DeliveryMode.IMMEDIATE:
                     await self._send(self._queue.popleft())
             if not self._retries:
                 return
+
+    def _mistreat_later(self) -> None:
+        if self._callback is None:
+            return
+        if self._mistreating is None or self._mistreating.done():
+            self._mistreating = asyncio.get_running_loop().create_task(self._mistreat())
+
+    async def _mistreat(self) -> None:
+        """Hostile mode: what is held goes out in batches, each late, shuffled, partly twice;
+        a failed delivery joins the next batch, or the redelivery schedule once none comes."""
+        network = self._hostile
+        while self._queue and self.mode is DeliveryMode.HOSTILE:
+            await asyncio.sleep(network.rng.uniform(0, network.max_delay))
+            await self._release(network.shuffle, network.duplicates, network.rng)
+        self._redeliver_later()
 
     async def _send(self, delivery: Delivery) -> None:
         assert self._callback is not None

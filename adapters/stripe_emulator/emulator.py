@@ -27,6 +27,7 @@ from adapters.stripe_emulator.delivery import (
     DeliveryCallback,
     DeliveryMode,
     FailedDelivery,
+    HostileNetwork,
     Outbox,
 )
 from adapters.stripe_emulator.ids import IdFactory, random_ids
@@ -103,10 +104,12 @@ class StripeEmulator:
         redelivery: Sequence[float] = (),
         enabled_events: Collection[str] | None = None,
         history: int | None = None,
+        hostile: HostileNetwork | None = None,
     ) -> None:
         """``enabled_events``: the only event types delivered (all by default); ``history``:
         how many of the latest events and deliveries ``sent_events``, ``deliveries`` and
-        ``failed_deliveries`` keep (all by default; a long-running emulator keeps fewer)."""
+        ``failed_deliveries`` keep (all by default; a long-running emulator keeps fewer);
+        ``hostile``: how the ``hostile`` delivery mode mistreats deliveries."""
         self._public_url = public_url.rstrip("/")
         self._clock = clock or (lambda: datetime.now(UTC))
         self._ids = ids or random_ids()
@@ -120,6 +123,7 @@ class StripeEmulator:
             redelivery=redelivery,
             enabled_events=enabled_events,
             history=history,
+            hostile=hostile,
         )
         self._accounts: dict[str, AccountRecord] = {}
         self._links: dict[str, OnboardingSession] = {}
