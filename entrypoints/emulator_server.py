@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -25,6 +26,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from types import FrameType
 
 import uvicorn
 
@@ -158,11 +160,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     )
     _stop_when_orphaned(server)
-    if arguments.fd is None:
-        server.run()
-    else:
-        server.run(sockets=[socket.socket(fileno=arguments.fd)])
+    sockets = None if arguments.fd is None else [socket.socket(fileno=arguments.fd)]
+    with _stopped_by_signal(server):
+        server.run(sockets=sockets)
     return 0
+
+
+@contextmanager
+def _stopped_by_signal(server: uvicorn.Server) -> Iterator[None]:
+    """SIGINT or SIGTERM stops the server, even one still starting (uvicorn takes them over
+    while it serves, then raises them again: taken here, the exit status stays 0)."""
+
+    def stop(_signum: int, _frame: FrameType | None) -> None:
+        server.should_exit = True
+
+    previous = {signum: signal.signal(signum, stop) for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 if __name__ == "__main__":
