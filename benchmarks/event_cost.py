@@ -32,6 +32,7 @@ from adapters.sqlalchemy.asyncpg_direct import Driver
 from benchmarks.run import (
     PORTS,
     VENV_BIN,
+    Ports,
     Server,
     _say,
     create_intents,
@@ -40,6 +41,7 @@ from benchmarks.run import (
     insert_orders,
     open_intents,
     open_stores,
+    parse_ports,
     running,
     signed,
     storepay_env,
@@ -49,15 +51,17 @@ from entrypoints.container import build_service, close_service
 from entrypoints.settings import load_settings
 
 
-def prepare(kind: str, count: int, scratch: Path) -> tuple[str, dict[str, str]]:
+def prepare(
+    kind: str, count: int, scratch: Path, ports: Ports = PORTS
+) -> tuple[str, dict[str, str]]:
     """A fresh database holding ``count`` open payments, made by storepay itself on the
     Stripe emulator."""
-    database_url = fresh_database(kind, scratch)
-    env = storepay_env(database_url, f"http://127.0.0.1:{PORTS.stripe}")
-    command = [str(VENV_BIN / "storepay"), "serve", "--port", str(PORTS.storepay)]
+    database_url = fresh_database(kind, scratch, ports.database)
+    env = storepay_env(database_url, f"http://127.0.0.1:{ports.stripe}")
+    command = [str(VENV_BIN / "storepay"), "serve", "--port", str(ports.storepay)]
     with (
-        running(Server("event-cost-stripe", emulator_command(PORTS), env, PORTS.stripe)) as stripe,
-        running(Server("event-cost-storepay", command, env, PORTS.storepay)) as app,
+        running(Server("event-cost-stripe", emulator_command(ports), env, ports.stripe)) as stripe,
+        running(Server("event-cost-storepay", command, env, ports.storepay)) as app,
     ):
         stripe.wait_ready("/v1/accounts/acct_probe")
         app.wait_ready("/health")
@@ -167,10 +171,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--warm-up", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--profile", type=Path, default=None)
+    parser.add_argument(
+        "--ports",
+        type=parse_ports,
+        default=PORTS,
+        help="the Stripe emulator's and storepay's ports, and one unused (12111,18000,18001)",
+    )
     arguments = parser.parse_args(argv)
+    taken = arguments.ports.taken()
+    if taken:
+        _say(f"event_cost: something listens on {taken} already (see --ports)", file=sys.stderr)
+        return 2
     scratch = Path(tempfile.mkdtemp(prefix="storepay-event-cost-"))
     try:
-        _, env = prepare(arguments.database, arguments.events + arguments.warm_up, scratch)
+        _, env = prepare(
+            arguments.database, arguments.events + arguments.warm_up, scratch, arguments.ports
+        )
         result = asyncio.run(
             measure(env, arguments.concurrency, arguments.profile, arguments.warm_up)
         )
