@@ -687,27 +687,23 @@ def run_configuration(
             chosen, used = orders[used : used + count], used + count
             return chosen
 
+        def load(server: Server, lines: list[str]) -> WrkRun:
+            return measure(
+                server, write_requests(lines, scratch), duration, connections, database_url, stripe
+            )
+
         # (b) create-intent beside its floor.
         intent, intent_floor = Measured(), Measured()
         floor_index = 0
         for run in range(runs + 1):
             lines = [intent_line(order) for order in next_orders(ORDERS_PER_RUN)]
-            measured = measure(
-                app, write_requests(lines, scratch), duration, connections, database_url, stripe
-            )
+            measured = load(app, lines)
             floor_lines = [
                 floor_intent_line(floor_index + i, stores[i % len(stores)].account_id)
                 for i in range(ORDERS_PER_RUN)
             ]
             floor_index += ORDERS_PER_RUN
-            floor_run = measure(
-                floor,
-                write_requests(floor_lines, scratch),
-                duration,
-                connections,
-                database_url,
-                stripe,
-            )
+            floor_run = load(floor, floor_lines)
             if run:  # the first run warms up
                 intent.add(measured)
                 intent_floor.add(floor_run)
@@ -733,23 +729,14 @@ def run_configuration(
                 available += asyncio.run(create_intents(app.url, more))
             events = [succeeded_event(intent_id, run) for intent_id in available[:needed]]
             lines = [webhook_line("/webhooks/stripe", payload) for payload in events]
-            measured = measure(
-                app, write_requests(lines, scratch), duration, connections, database_url, stripe
-            )
+            measured = load(app, lines)
             paid.update(available[:needed])
             # The floor is faster: it gets a list of its own size, so it never runs out either.
             # It keeps whatever event it is sent: the intents it names need only be distinct.
             floor_needed = int(floor_estimate * duration * 1.5) + 500
             floor_events = [succeeded_event(f"pi_floor{run}x{i}", run) for i in range(floor_needed)]
             floor_lines = [webhook_line("/floor/webhook", payload) for payload in floor_events]
-            floor_run = measure(
-                floor,
-                write_requests(floor_lines, scratch),
-                duration,
-                connections,
-                database_url,
-                stripe,
-            )
+            floor_run = load(floor, floor_lines)
             estimate = max(estimate, measured.rate)
             floor_estimate = max(floor_estimate, floor_run.rate)
             if run:
