@@ -26,6 +26,8 @@ from adapters.stripe_emulator import (
     API_BASE,
     SECRET_KEY,
     EmulatedStripe,
+    EmulatorControls,
+    EmulatorError,
     StripeApi,
     StripeEmulator,
     sequential_ids,
@@ -33,6 +35,7 @@ from adapters.stripe_emulator import (
 from adapters.stripe_emulator.api import ROUTES
 from adapters.stripe_emulator.asgi import MAX_BODY_BYTES, StripeApiApp
 from adapters.stripe_emulator.endpoints import WebhookEndpoints
+from application.gateway import GatewayUnavailable
 
 pytestmark = pytest.mark.anyio
 
@@ -587,3 +590,50 @@ async def test_served_apart_it_posts_signed_events_to_each_endpoint_and_retries_
         stripe.WebhookSignature.verify_header(body.decode(), signature, secret)
     [failed] = emulator.failed_deliveries
     assert "503" in failed.error
+
+
+# -- the test-mode client, over HTTP -----------------------------------------------------------
+
+
+async def test_the_controls_over_http_bring_back_the_emulators_refusals(
+    served_api: Served,
+) -> None:
+    served_api.app.api = StripeApi(_emulator(Deliveries()), secret_keys=[SECRET_KEY])
+    controls = EmulatorControls(
+        stripe.HTTPXClient(), api_base=served_api.url, secret_key=SECRET_KEY
+    )
+    try:
+        with pytest.raises(EmulatorError) as missing:
+            await controls.complete_onboarding("acct_missing")
+        with pytest.raises(EmulatorError) as unreadable:
+            await controls.account("acct_../../v1/customers?limit=1")
+        account = await controls.complete_onboarding((await _remote_account(served_api.url))["id"])
+    finally:
+        await controls.aclose()
+
+    assert (missing.value.status, missing.value.code) == (404, "resource_missing")
+    assert unreadable.value.status == 404  # quoted: one path, never another route or a query
+    assert account["charges_enabled"] is True
+
+
+async def test_an_emulator_that_cannot_be_reached_is_unavailable() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        nowhere = f"http://127.0.0.1:{probe.getsockname()[1]}"  # nothing listens once closed
+    controls = EmulatorControls(stripe.HTTPXClient(), api_base=nowhere, secret_key=SECRET_KEY)
+    try:
+        with pytest.raises(GatewayUnavailable):
+            await controls.payment_intent("pi_1")
+    finally:
+        await controls.aclose()
+
+
+async def _remote_account(url: str) -> JSON:
+    async with httpx.AsyncClient(base_url=url) as http:
+        answer = await http.post(
+            "/v1/accounts",
+            data={"country": "LU"},
+            headers={"Authorization": f"Bearer {SECRET_KEY}"},
+        )
+    document: JSON = answer.json()
+    return document
