@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from urllib.parse import parse_qsl
 
 from adapters.stripe_emulator import world
+from adapters.stripe_emulator.delivery import DETACHED
 from adapters.stripe_emulator.emulator import StripeEmulator
 from adapters.stripe_emulator.records import JSON
 from adapters.stripe_emulator.requests import EmulatorError, Params, decode
@@ -38,11 +39,12 @@ class Route:
     method: str
     pattern: re.Pattern[str]
     handler: Handler
+    world: bool  # what a shopper, store or bank does: it answers once its events are delivered
 
 
-def _route(name: str, method: str, path: str, handler: Handler) -> Route:
+def _route(name: str, method: str, path: str, handler: Handler, *, world: bool = False) -> Route:
     pattern = re.sub(r"\{(\w+)\}", lambda m: f"(?P<{m[1]}>{_ID})", path)
-    return Route(name, method, re.compile(pattern), handler)
+    return Route(name, method, re.compile(pattern), handler, world)
 
 
 ROUTES: tuple[Route, ...] = (
@@ -82,6 +84,7 @@ ROUTES: tuple[Route, ...] = (
         "POST",
         "/v1/payment_intents/{intent}/confirm",
         lambda e, g, p: e.confirm_payment_intent(g["intent"], p),
+        world=True,
     ),
     _route(
         "cancel a payment intent",
@@ -202,48 +205,56 @@ ROUTES: tuple[Route, ...] = (
         "POST",
         "/v1/test_helpers/payment_intents/{intent}/authenticate",
         world.authenticate,
+        world=True,
     ),
     _route(
         "complete an account's onboarding",
         "POST",
         "/v1/test_helpers/accounts/{account}/complete_onboarding",
         world.complete_onboarding,
+        world=True,
     ),
     _route(
         "retrieve an account's onboarding link",
         "GET",
         "/v1/test_helpers/accounts/{account}/onboarding_link",
         world.onboarding_link,
+        world=True,
     ),
     _route(
         "set an account's requirements",
         "POST",
         "/v1/test_helpers/accounts/{account}/requirements",
         world.require,
+        world=True,
     ),
     _route(
         "pay out a connected account",
         "POST",
         "/v1/test_helpers/accounts/{account}/payouts",
         world.pay_out,
+        world=True,
     ),
     _route(
         "dispute a charge",
         "POST",
         "/v1/test_helpers/charges/{charge}/dispute",
         world.dispute_charge,
+        world=True,
     ),
     _route(
         "close a dispute",
         "POST",
         "/v1/test_helpers/disputes/{dispute}/close",
         world.close_dispute,
+        world=True,
     ),
     _route(
         "fail a refund",
         "POST",
         "/v1/test_helpers/refunds/{refund}/fail",
         world.fail_refund,
+        world=True,
     ),
 )
 
@@ -267,10 +278,17 @@ class StripeApi:
         self._request_ids = itertools.count(1)
 
     async def answer(
-        self, method: str, path: str, encoded: str, headers: Mapping[str, str]
+        self,
+        method: str,
+        path: str,
+        encoded: str,
+        headers: Mapping[str, str],
+        *,
+        api_waits_for_events: bool = True,
     ) -> Answer:
         """Stripe's answer to a request; ``encoded`` is its form body (or, for a GET, its
-        query string)."""
+        query string). Unless ``api_waits_for_events``, an API call answers before the events it
+        causes are delivered, as Stripe's does; a test-mode step still waits for its own."""
         method = method.upper()
         headers = {name.lower(): value for name, value in headers.items()}
         answer_headers = {"request-id": f"req_{next(self._request_ids):014d}"}
@@ -292,6 +310,7 @@ class StripeApi:
                 answer_headers["idempotent-replayed"] = "true"
                 return stored.status, stored.body, answer_headers
             claim = None if idempotency_key is None else self._claimed(key, idempotency_key)
+            detached = DETACHED.set(not (api_waits_for_events or route.world))
             try:
                 await self._check_account(headers)
                 params = Params(decode(pairs))
@@ -299,6 +318,7 @@ class StripeApi:
                     groups[CONNECTED_ACCOUNT] = headers["stripe-account"]
                 answered = await route.handler(self.emulator, groups, params)
             finally:
+                DETACHED.reset(detached)
                 self._in_progress.discard(claim)
             body = _page(path, answered, params) if isinstance(answered, list) else answered
             if idempotency_key is not None:

@@ -1,6 +1,12 @@
 """The emulator over HTTP: an ASGI app answering Stripe's API as :class:`~.api.StripeApi` answers
 in process (:mod:`.transport`), for a server such as uvicorn.
 
+Over HTTP the emulator answers an API call as Stripe does, without waiting for the webhooks it
+causes: they follow, in order. A service whose webhook handling calls the API (a request of its
+own, while the delivery it handles waits for its answer) is never left waiting for itself. A
+test-mode step (a shopper's confirm, onboarding, a dispute) still answers once its events have
+been delivered, as the simulator promises.
+
 A GET's parameters are its query string, any other request's its form body, as stripe-python
 sends them; the answer is the JSON body, status and headers ``StripeApi`` gives. A body past
 ``MAX_BODY_BYTES`` is refused as Stripe refuses one, without reading the rest.
@@ -49,7 +55,11 @@ class StripeApiApp:
             body = await _body(receive)
             encoded = scope["query_string"] if method.upper() == "GET" else body
             status, document, headers = await self.api.answer(
-                method, scope["path"], encoded.decode(), _headers(scope)
+                method,
+                scope["path"],
+                encoded.decode(),
+                _headers(scope),
+                api_waits_for_events=False,
             )
         except _TooLarge:
             status, document, headers = _refused(

@@ -3,11 +3,12 @@
 Events go to one callback, ``(payload, signature_header, connect)``. In ``immediate`` mode each is
 delivered as it happens, in order, and awaited by the call that caused it: one delivery runs at a
 time, and a call whose event another call is sending waits until it has been sent, so a call that
-returns has had its events delivered, however many calls run at once. In ``held`` mode they wait
-until ``release`` sends them, shuffled and duplicated if asked: a hostile network on demand. In
-``hostile`` mode nobody needs to ask: held events go out in the background, each batch after a
-random delay, shuffled and partly duplicated as a :class:`HostileNetwork` says, so a call returns
-before its events arrive, and they arrive late, out of order and some twice.
+returns has had its events delivered, however many calls run at once (unless the call is
+``DETACHED``: then its events follow it, in order, from a task of their own). In ``held`` mode
+they wait until ``release`` sends them, shuffled and duplicated if asked: a hostile network on
+demand. In ``hostile`` mode nobody needs to ask: held events go out in the background, each batch
+after a random delay, shuffled and partly duplicated as a :class:`HostileNetwork` says, so a call
+returns before its events arrive, and they arrive late, out of order and some twice.
 
 Only the event types in ``enabled_events`` are delivered, when it is given, as a Stripe endpoint
 receives only the types it listens to.
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import enum
 import json
 import random
@@ -35,6 +37,13 @@ import stripe
 from adapters.stripe_emulator.records import JSON
 
 DeliveryCallback = Callable[[bytes, str, bool], Awaitable[None]]
+
+# True while the emulator answers a call whose caller does not wait for the events it causes:
+# an immediate outbox then sends them from a task of its own, in order, and the call answers at
+# once. Over HTTP, Stripe's API answers without waiting for its webhooks, and a service whose
+# webhook handling calls the API (another request, another task) must not wait for a delivery
+# that waits for it.
+DETACHED: contextvars.ContextVar[bool] = contextvars.ContextVar("detached", default=False)
 
 # Seconds between attempts at a failed delivery, as Stripe backs off (compressed from its three
 # days to about half an hour): soon at first, then once a minute.
@@ -110,6 +119,7 @@ class Outbox:
         self._sender: asyncio.Task[object] | None = None
         self._hostile = hostile or HostileNetwork()
         self._mistreating: asyncio.Task[None] | None = None
+        self._draining: asyncio.Task[None] | None = None
 
     @property
     def waiting(self) -> list[Delivery]:
@@ -127,7 +137,9 @@ class Outbox:
             return  # the endpoint does not listen to this type: Stripe sends it nothing
         payload = json.dumps(event, indent=2).encode("utf-8")
         self._queue.append(Delivery(event["id"], event["type"], payload, connect))
-        if self.mode is DeliveryMode.IMMEDIATE:
+        if self.mode is DeliveryMode.IMMEDIATE and DETACHED.get():
+            self._drain_soon()
+        elif self.mode is DeliveryMode.IMMEDIATE:
             await self._drain()
         elif self.mode is DeliveryMode.HOSTILE:
             self._mistreat_later()
@@ -158,12 +170,12 @@ class Outbox:
 
     async def aclose(self) -> None:
         """Stop sending in the background (what was not sent stays waiting)."""
-        for task in (self._redelivering, self._mistreating):
+        for task in (self._redelivering, self._mistreating, self._draining):
             if task is not None and not task.done():
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
-        self._redelivering = self._mistreating = None
+        self._redelivering = self._mistreating = self._draining = None
 
     async def _drain(self) -> None:
         if self._callback is None:
@@ -177,6 +189,14 @@ class Outbox:
             while self._queue:
                 await self._send(self._queue.popleft())
         self._redeliver_later()
+
+    def _drain_soon(self) -> None:
+        """Send what is queued from a task of its own, in order, after any delivery under way
+        (a caller that does not wait; the task, once started, sends all that is queued)."""
+        if self._callback is None:
+            return
+        if self._draining is None or self._draining.done():
+            self._draining = asyncio.get_running_loop().create_task(self._drain())
 
     @contextlib.asynccontextmanager
     async def _turn(self) -> AsyncIterator[None]:

@@ -503,7 +503,12 @@ async def test_in_process_and_over_http_the_emulator_answers_alike(
         await SCENARIOS[route](twins)  # a route of the table without a scenario fails here
 
     assert twins.answered >= 2  # the route answered and refused
-    # The same state changes announced by the same events, signed alike.
+    # The same state changes announced by the same events, signed alike (over HTTP, an API
+    # call's events follow its answer).
+    deadline = time.monotonic() + 10
+    while len(twins.served_deliveries.made) < len(twins.local_deliveries.made):
+        assert time.monotonic() < deadline, "the events never all arrived"
+        await asyncio.sleep(0.01)
     assert twins.served_deliveries.made == twins.local_deliveries.made
 
 
@@ -590,6 +595,95 @@ async def test_served_apart_it_posts_signed_events_to_each_endpoint_and_retries_
         stripe.WebhookSignature.verify_header(body.decode(), signature, secret)
     [failed] = emulator.failed_deliveries
     assert "503" in failed.error
+
+
+class CallingBack:
+    """A service whose webhook handling calls the emulator's API: a payment that succeeds is
+    refunded at once, before the delivery is answered."""
+
+    def __init__(self) -> None:
+        self.emulator_url = ""
+        self.received: list[str] = []
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            while (await receive())["type"] != "lifespan.shutdown":
+                await send({"type": "lifespan.startup.complete"})
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        event = json.loads(body)
+        self.received.append(event["type"])
+        if event["type"] == "payment_intent.succeeded":
+            async with httpx.AsyncClient(base_url=self.emulator_url, timeout=30) as stripe_api:
+                refunded = await stripe_api.post(
+                    "/v1/refunds",
+                    data={"payment_intent": event["data"]["object"]["id"]},
+                    headers={"Authorization": f"Bearer {SECRET_KEY}"},
+                )
+            assert refunded.status_code == 200, refunded.text
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"{}"})
+
+
+async def test_a_service_that_calls_the_api_while_handling_a_delivery_is_not_kept_waiting() -> None:
+    service = CallingBack()
+    with Served(service) as served_service:
+        endpoints = WebhookEndpoints(
+            f"{served_service.url}/webhooks/stripe",
+            f"{served_service.url}/webhooks/stripe/connect",
+            timeout=5,
+        )
+        emulator = _emulator(endpoints)
+        app = StripeApiApp(
+            StripeApi(emulator, secret_keys=[SECRET_KEY]),
+            on_shutdown=[emulator.aclose, endpoints.aclose],
+        )
+        with Served(app) as served_emulator:
+            service.emulator_url = served_emulator.url
+            async with httpx.AsyncClient(base_url=served_emulator.url, timeout=30) as http:
+                twins_like = {"Authorization": f"Bearer {SECRET_KEY}"}
+                account = (
+                    await http.post("/v1/accounts", data={"country": "LU"}, headers=twins_like)
+                ).json()
+                await http.post(
+                    f"/v1/test_helpers/accounts/{account['id']}/complete_onboarding",
+                    headers=twins_like,
+                )
+                intent = (
+                    await http.post(
+                        "/v1/payment_intents",
+                        data={
+                            "amount": "1999",
+                            "currency": "eur",
+                            "transfer_data[destination]": account["id"],
+                        },
+                        headers=twins_like,
+                    )
+                ).json()
+                started = time.monotonic()
+                paid = await http.post(
+                    f"/v1/payment_intents/{intent['id']}/confirm",
+                    data={"payment_method": "pm_card_visa"},
+                    headers=twins_like,
+                )
+                took = time.monotonic() - started
+                deadline = time.monotonic() + 10
+                while "refund.created" not in service.received:
+                    assert time.monotonic() < deadline, service.received
+                    await asyncio.sleep(0.01)
+
+    assert paid.json()["status"] == "succeeded"
+    assert took < 5  # the delivery was answered, not given up on after its timeout
+    assert emulator.failed_deliveries == []
+    assert service.received.index("payment_intent.succeeded") < service.received.index(
+        "refund.created"
+    )
 
 
 # -- the test-mode client, over HTTP -----------------------------------------------------------
