@@ -382,7 +382,8 @@ def _routed(method: str, path: str) -> tuple[Route, dict[str, str]]:
 def _page(url: str, data: list[JSON], params: Params) -> JSON:
     """A page of a list (newest first), as Stripe pages it: ``limit`` objects (10 unless
     asked, at most 100) after the one named by ``starting_after``."""
-    limit = params.optional_integer("limit") or DEFAULT_PAGE
+    asked = params.optional_integer("limit")
+    limit = DEFAULT_PAGE if asked is None else asked
     if not 1 <= limit <= MAX_PAGE:
         raise EmulatorError(
             f"This value must be between 1 and {MAX_PAGE} (it currently is {limit}).",
