@@ -32,7 +32,7 @@ from adapters.system.api_keys import RandomSecrets
 from adapters.system.clock import SystemClock
 from adapters.system.ids import TimeOrderedIds
 from adapters.system.tokens import HmacTokenSigner
-from application.gateway import PaymentGateway
+from application.gateway import GatewayUnavailable, PaymentGateway
 from application.settings import ServiceSettings
 from application.use_cases.catalogue import Ports, UseCases
 from entrypoints.settings import GatewayKind, Settings, SettingsError
@@ -109,10 +109,15 @@ def simulated_gateway(settings: Settings, wire: stripe.HTTPClient | None) -> Str
 def emulator_controls(settings: Settings, wire: stripe.HTTPClient | None) -> EmulatorControls:
     """The emulator's test mode, asked through its API (in process, or over HTTP)."""
     if wire is not None:
-        return EmulatorControls(wire, api_base=API_BASE, secret_key=SECRET_KEY)
+        return EmulatorControls(
+            wire, api_base=API_BASE, secret_key=SECRET_KEY, unreachable=GatewayUnavailable
+        )
     assert settings.stripe_api_base is not None  # stripe_placement chose HTTP for it
     return EmulatorControls(
-        stripe.HTTPXClient(), api_base=settings.stripe_api_base, secret_key=SECRET_KEY
+        stripe.HTTPXClient(),
+        api_base=settings.stripe_api_base,
+        secret_key=SECRET_KEY,
+        unreachable=GatewayUnavailable,
     )
 
 

@@ -6,7 +6,7 @@ talks to Stripe."""
 
 from adapters.stripe_emulator.api import StripeApi
 from adapters.stripe_emulator.asgi import StripeApiApp
-from adapters.stripe_emulator.controls import EmulatorControls
+from adapters.stripe_emulator.controls import EmulatorControls, EmulatorUnreachable
 from adapters.stripe_emulator.delivery import (
     REDELIVERY_SCHEDULE,
     Delivery,
@@ -35,6 +35,7 @@ __all__ = [
     "EmulatedStripe",
     "EmulatorControls",
     "EmulatorError",
+    "EmulatorUnreachable",
     "FailedDelivery",
     "HostileNetwork",
     "OnboardingSession",

@@ -4,13 +4,14 @@ or from a process of its own (over HTTP, wherever ``api_base`` says).
 
 Each call answers the object it changed, as Stripe's API shows it; a refusal is the emulator's
 own :class:`EmulatorError` (its status, ``code`` and ``param``), and an emulator that cannot be
-reached is ``GatewayUnavailable``.
+reached raises what ``unreachable`` makes of the reason (:class:`EmulatorUnreachable` unless the
+caller names its own error).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -18,12 +19,24 @@ import stripe
 
 from adapters.stripe_emulator.records import JSON
 from adapters.stripe_emulator.requests import EmulatorError
-from application.gateway import GatewayUnavailable
+
+
+class EmulatorUnreachable(ConnectionError):
+    """No answer from the emulator: it is not running where it was said to be, or did not
+    answer in time."""
 
 
 class EmulatorControls:
-    def __init__(self, http_client: stripe.HTTPClient, *, api_base: str, secret_key: str) -> None:
+    def __init__(
+        self,
+        http_client: stripe.HTTPClient,
+        *,
+        api_base: str,
+        secret_key: str,
+        unreachable: Callable[[str], Exception] = EmulatorUnreachable,
+    ) -> None:
         self._http_client = http_client
+        self._unreachable = unreachable
         # No retries: a test-mode step (a payment, a dispute) must not happen twice.
         self._client = stripe.StripeClient(
             secret_key,
@@ -148,7 +161,7 @@ class EmulatorControls:
         try:
             answer = await self._client.raw_request_async(method, url, **(params or {}))
         except stripe.APIConnectionError as error:
-            raise GatewayUnavailable(
+            raise self._unreachable(
                 f"the Stripe emulator could not be reached: {error.user_message}"
             ) from None
         except stripe.StripeError as error:

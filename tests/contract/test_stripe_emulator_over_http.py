@@ -28,6 +28,7 @@ from adapters.stripe_emulator import (
     EmulatedStripe,
     EmulatorControls,
     EmulatorError,
+    EmulatorUnreachable,
     StripeApi,
     StripeEmulator,
     sequential_ids,
@@ -136,15 +137,22 @@ class Twins:
         self.answered += 1
         return local_status, local_answer[1]
 
-    async def ok(self, method: str, path: str, params: dict[str, str] | None = None) -> JSON:
-        status, body = await self.send(method, path, params)
+    async def ok(
+        self, method: str, path: str, params: dict[str, str] | None = None, **headers: str
+    ) -> JSON:
+        status, body = await self.send(method, path, params, **headers)
         assert status == 200, body
         return body
 
     async def refused(
-        self, status: int, method: str, path: str, params: dict[str, str] | None = None
+        self,
+        status: int,
+        method: str,
+        path: str,
+        params: dict[str, str] | None = None,
+        **headers: str,
     ) -> JSON:
-        answered, body = await self.send(method, path, params)
+        answered, body = await self.send(method, path, params, **headers)
         assert answered == status, body
         error: JSON = body["error"]
         return error
@@ -432,12 +440,125 @@ async def fail_a_refund(twins: Twins) -> None:
     await twins.refused(400, "POST", fail, {})
 
 
+async def _charge(twins: Twins) -> JSON:
+    """A destination charge that succeeded, with its fee, its transfer and its account."""
+    intent = await _paid(twins)
+    return await twins.ok("GET", f"/v1/charges/{intent['latest_charge']}")
+
+
+def _of(account: str) -> dict[str, str]:
+    return {"Stripe-Account": account}
+
+
+async def retrieve_a_balance(twins: Twins) -> None:
+    charge = await _charge(twins)
+    await twins.ok("GET", "/v1/balance")
+    await twins.ok("GET", "/v1/balance", **_of(charge["transfer_data"]["destination"]))
+    await twins.refused(404, "GET", "/v1/balance", **_of("acct_missing"))
+
+
+async def list_balance_transactions(twins: Twins) -> None:
+    charge = await _charge(twins)
+    await twins.ok("GET", "/v1/balance_transactions", {"type": "charge"})
+    account = charge["transfer_data"]["destination"]
+    await twins.ok("GET", "/v1/balance_transactions", {"limit": "2"}, **_of(account))
+    await twins.refused(400, "GET", "/v1/balance_transactions", {"limit": "0"})
+
+
+async def retrieve_a_balance_transaction(twins: Twins) -> None:
+    charge = await _charge(twins)
+    await twins.ok("GET", f"/v1/balance_transactions/{charge['balance_transaction']}")
+    await twins.refused(404, "GET", "/v1/balance_transactions/txn_missing")
+
+
+async def list_application_fees(twins: Twins) -> None:
+    charge = await _charge(twins)
+    await twins.ok("GET", "/v1/application_fees", {"charge": charge["id"]})
+    await twins.refused(400, "GET", "/v1/application_fees", {"limit": "101"})
+
+
+async def retrieve_an_application_fee(twins: Twins) -> None:
+    charge = await _charge(twins)
+    await twins.ok("GET", f"/v1/application_fees/{charge['application_fee']}")
+    await twins.refused(404, "GET", "/v1/application_fees/fee_missing")
+
+
+async def refund_an_application_fee(twins: Twins) -> None:
+    refunds = f"/v1/application_fees/{(await _charge(twins))['application_fee']}/refunds"
+    await twins.ok("POST", refunds, {"amount": "10"})
+    await twins.refused(400, "POST", refunds, {"amount": "41"})
+
+
+async def list_an_application_fees_refunds(twins: Twins) -> None:
+    refunds = f"/v1/application_fees/{(await _charge(twins))['application_fee']}/refunds"
+    await twins.ok("POST", refunds, {"amount": "10"})
+    await twins.ok("GET", refunds)
+    await twins.refused(404, "GET", "/v1/application_fees/fee_missing/refunds")
+
+
+async def _transfer(twins: Twins) -> JSON:
+    charge = await _charge(twins)
+    return await twins.ok(
+        "POST",
+        "/v1/transfers",
+        {
+            "amount": "500",
+            "currency": "eur",
+            "destination": charge["transfer_data"]["destination"],
+            "source_transaction": charge["id"],
+            "transfer_group": "cart_1",
+        },
+    )
+
+
+async def create_a_transfer(twins: Twins) -> None:
+    transfer = await _transfer(twins)
+    await twins.refused(
+        400,
+        "POST",
+        "/v1/transfers",
+        {"amount": "0", "currency": "eur", "destination": transfer["destination"]},
+    )
+
+
+async def list_transfers(twins: Twins) -> None:
+    transfer = await _transfer(twins)
+    await twins.ok("GET", "/v1/transfers", {"destination": transfer["destination"]})
+    await twins.ok("GET", "/v1/transfers", {"transfer_group": "cart_1"})
+    await twins.refused(400, "GET", "/v1/transfers", {"limit": "0"})
+
+
+async def retrieve_a_transfer(twins: Twins) -> None:
+    await twins.ok("GET", f"/v1/transfers/{(await _transfer(twins))['id']}")
+    await twins.refused(404, "GET", "/v1/transfers/tr_missing")
+
+
+async def reverse_a_transfer(twins: Twins) -> None:
+    reversals = f"/v1/transfers/{(await _transfer(twins))['id']}/reversals"
+    await twins.ok("POST", reversals, {"amount": "100"})
+    await twins.refused(400, "POST", reversals, {"amount": "401"})
+
+
+async def list_a_transfers_reversals(twins: Twins) -> None:
+    reversals = f"/v1/transfers/{(await _transfer(twins))['id']}/reversals"
+    await twins.ok("POST", reversals, {"amount": "100"})
+    await twins.ok("GET", reversals)
+    await twins.refused(404, "GET", "/v1/transfers/tr_missing/reversals")
+
+
+async def list_payouts(twins: Twins) -> None:
+    account = await _account(twins)
+    await twins.ok("POST", f"/v1/test_helpers/accounts/{account}/payouts", {"amount": "100"})
+    await twins.ok("GET", "/v1/payouts", {"status": "paid"}, **_of(account))
+    await twins.refused(400, "GET", "/v1/payouts")
+
+
 async def refusals_of_every_route(twins: Twins) -> None:
     """What any route refuses alike: a key not known, a path or method not there, a key reused
     for another request, parameters that cannot be read; and a retried POST replayed."""
     status, _ = await twins.send("GET", "/v1/accounts/acct_1", key="sk_test_someone_else")
     assert status == 401
-    await twins.refused(404, "GET", "/v1/balance_transactions")
+    await twins.refused(404, "GET", "/v1/issuing/cards")
     await twins.refused(405, "DELETE", "/v1/accounts/acct_1")
     once = {"country": "LU"}
     await twins.send("POST", "/v1/accounts", once, **{"Idempotency-Key": "k1"})
@@ -478,6 +599,19 @@ SCENARIOS: dict[str, Callable[[Twins], Awaitable[None]]] = {
     "dispute a charge": dispute_a_charge,
     "close a dispute": close_a_dispute,
     "fail a refund": fail_a_refund,
+    "retrieve a balance": retrieve_a_balance,
+    "list balance transactions": list_balance_transactions,
+    "retrieve a balance transaction": retrieve_a_balance_transaction,
+    "list application fees": list_application_fees,
+    "retrieve an application fee": retrieve_an_application_fee,
+    "refund an application fee": refund_an_application_fee,
+    "list an application fee's refunds": list_an_application_fees_refunds,
+    "create a transfer": create_a_transfer,
+    "list transfers": list_transfers,
+    "retrieve a transfer": retrieve_a_transfer,
+    "reverse a transfer": reverse_a_transfer,
+    "list a transfer's reversals": list_a_transfers_reversals,
+    "list payouts": list_payouts,
     "refusals of every route": refusals_of_every_route,
 }
 
@@ -710,16 +844,25 @@ async def test_the_controls_over_http_bring_back_the_emulators_refusals(
     assert account["charges_enabled"] is True
 
 
-async def test_an_emulator_that_cannot_be_reached_is_unavailable() -> None:
+async def test_an_emulator_that_cannot_be_reached_says_so_as_its_caller_asks() -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         nowhere = f"http://127.0.0.1:{probe.getsockname()[1]}"  # nothing listens once closed
-    controls = EmulatorControls(stripe.HTTPXClient(), api_base=nowhere, secret_key=SECRET_KEY)
+    plain = EmulatorControls(stripe.HTTPXClient(), api_base=nowhere, secret_key=SECRET_KEY)
+    storepays = EmulatorControls(
+        stripe.HTTPXClient(),
+        api_base=nowhere,
+        secret_key=SECRET_KEY,
+        unreachable=GatewayUnavailable,
+    )
     try:
-        with pytest.raises(GatewayUnavailable):
-            await controls.payment_intent("pi_1")
+        with pytest.raises(EmulatorUnreachable):
+            await plain.payment_intent("pi_1")
+        with pytest.raises(GatewayUnavailable, match="could not be reached"):
+            await storepays.payment_intent("pi_1")
     finally:
-        await controls.aclose()
+        await plain.aclose()
+        await storepays.aclose()
 
 
 async def _remote_account(url: str) -> JSON:
