@@ -87,31 +87,52 @@ def stripe_placement(settings: Settings) -> str:
     return "emulator_in_process" if settings.stripe_api_base is None else "emulator_over_http"
 
 
-def emulator_wire(emulator: StripeEmulator) -> EmulatedStripe:
-    """The in-process wire to the emulator: stripe-python's HTTP client, answered in process."""
-    return EmulatedStripe(StripeApi(emulator, secret_keys=[SECRET_KEY]))
+def emulator_wire(emulator: StripeEmulator | None) -> EmulatedStripe | None:
+    """The in-process wire to the emulator: stripe-python's HTTP client, answered in process
+    (none without an emulator)."""
+    return (
+        None if emulator is None else EmulatedStripe(StripeApi(emulator, secret_keys=[SECRET_KEY]))
+    )
 
 
 def simulated_gateway(settings: Settings, wire: stripe.HTTPClient | None) -> StripeGateway:
-    """The Stripe adapter, talking to the emulator instead of Stripe: the simulated gateway.
-    In process through ``wire``; with none, over HTTP at ``STRIPE_API_BASE``."""
+    """The Stripe adapter, talking to the emulator instead of Stripe: the simulated gateway,
+    through the in-process ``wire``."""
+    return _simulated_gateway(settings, API_BASE, wire)
+
+
+def served_simulated_gateway(settings: Settings) -> StripeGateway:
+    """The simulated gateway talking over HTTP to the emulator served at ``STRIPE_API_BASE``."""
+    assert settings.stripe_api_base is not None  # stripe_placement chose HTTP for it
+    return _simulated_gateway(settings, settings.stripe_api_base, None)
+
+
+def _simulated_gateway(
+    settings: Settings, api_base: str, wire: stripe.HTTPClient | None
+) -> StripeGateway:
     return StripeGateway(
         secret_key=SECRET_KEY,
         publishable_key=None,  # the checkout page pays with the emulator's test-card form
         webhook_secret=settings.webhook_secret,
         connect_webhook_secret=settings.connect_secret,
-        api_base=API_BASE if wire is not None else settings.stripe_api_base,
+        api_base=api_base,
         http_client=wire,
         name="simulated",
     )
 
 
-def emulator_controls(settings: Settings, wire: stripe.HTTPClient | None) -> EmulatorControls:
-    """The emulator's test mode, asked through its API (in process, or over HTTP)."""
-    if wire is not None:
-        return EmulatorControls(
-            wire, api_base=API_BASE, secret_key=SECRET_KEY, unreachable=GatewayUnavailable
-        )
+def emulator_controls(wire: stripe.HTTPClient | None) -> EmulatorControls | None:
+    """The in-process emulator's test mode, asked through its API; none without an emulator
+    (there is nothing for the simulator to drive)."""
+    if wire is None:
+        return None
+    return EmulatorControls(
+        wire, api_base=API_BASE, secret_key=SECRET_KEY, unreachable=GatewayUnavailable
+    )
+
+
+def served_emulator_controls(settings: Settings) -> EmulatorControls:
+    """The test mode of the emulator served at ``STRIPE_API_BASE``, asked over HTTP."""
     assert settings.stripe_api_base is not None  # stripe_placement chose HTTP for it
     return EmulatorControls(
         stripe.HTTPXClient(),
@@ -188,13 +209,13 @@ class Adapters(containers.DeclarativeContainer):
     gateway = providers.Selector(
         placement,
         emulator_in_process=providers.Singleton(simulated_gateway, settings, emulator_wire),
-        emulator_over_http=providers.Singleton(simulated_gateway, settings, emulator_wire),
+        emulator_over_http=providers.Singleton(served_simulated_gateway, settings),
         stripe=providers.Singleton(stripe_gateway, settings),
     )
     emulator_controls = providers.Selector(
         placement,
-        emulator_in_process=providers.Singleton(emulator_controls, settings, emulator_wire),
-        emulator_over_http=providers.Singleton(emulator_controls, settings, emulator_wire),
+        emulator_in_process=providers.Singleton(emulator_controls, emulator_wire),
+        emulator_over_http=providers.Singleton(served_emulator_controls, settings),
         stripe=providers.Object(None),
     )
 

@@ -193,6 +193,11 @@ class SimulatedAccountOut(msgspec.Struct):
     charges_enabled: bool
     payouts_enabled: bool
     details_submitted: bool
+
+
+class AccountRequirementsOut(SimulatedAccountOut):
+    """The account, with what Stripe asks of it."""
+
     requirements: RequirementsOut
 
 
@@ -273,12 +278,18 @@ def _intent_out(document: dict[str, Any]) -> SimulatedIntentOut:
 
 
 def _account_out(account: dict[str, Any]) -> SimulatedAccountOut:
-    requirements = account["requirements"]
     return SimulatedAccountOut(
         id=account["id"],
         charges_enabled=account["charges_enabled"],
         payouts_enabled=account["payouts_enabled"],
         details_submitted=account["details_submitted"],
+    )
+
+
+def _requirements_out(account: dict[str, Any]) -> AccountRequirementsOut:
+    requirements = account["requirements"]
+    return AccountRequirementsOut(
+        **msgspec.structs.asdict(_account_out(account)),
         requirements=RequirementsOut(
             currently_due=requirements["currently_due"],
             past_due=requirements["past_due"],
@@ -486,12 +497,12 @@ class SimulatorController(Controller):
         account_id: FromPath[str],
         data: JSONBody[RequirementsBody],
         simulator: SimulatorDependency,
-    ) -> SimulatedAccountOut:
+    ) -> AccountRequirementsOut:
         try:
             account = await simulator.require(account_id, data.currently_due, data.disabled_reason)
         except EmulatorError as error:
             raise _refusal(error, "no such account") from None
-        return _account_out(account)
+        return _requirements_out(account)
 
     @post(
         "/accounts/{account_id:str}/payouts",
