@@ -7,44 +7,31 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import pytest
 from litestar.testing import TestClient
 
-from .conftest import API, StoreKey, assert_problem, open_store
+from entrypoints.container import Service
 
-SUCCEEDS = "4242424242424242"
-
-
-def _ready_store(client: TestClient[Any], name: str = "Atelier Ana") -> tuple[StoreKey, str]:
-    store = open_store(client, name)
-    setup = client.post(f"{API}/store/payments/setup", json={}, headers=store.headers)
-    assert setup.status_code == 200, setup.text
-    account_id: str = setup.json()["stripe_account_id"]
-    done = client.post(f"/simulator/accounts/{account_id}/complete-onboarding")
-    assert done.status_code == 200, done.text
-    return store, account_id
+from .conftest import API, StoreKey, assert_problem
+from .shopping import SUCCEEDS, Marketplace
 
 
-def _paid(client: TestClient[Any], store: StoreKey, reference: str) -> dict[str, Any]:
-    order = client.post(
-        f"{API}/store/orders",
-        json={
-            "reference": reference,
-            "customer_email": "shopper@example.lu",
-            "amount": 1999,
-            "currency": "EUR",
-        },
-        headers=store.headers,
-    ).json()
-    intent = client.post(
-        f"{API}/platform/stores/{store.id}/payments/create-intent",
-        json={"order_id": order["id"], "amount": 1999, "customer_email": "shopper@example.lu"},
-    ).json()
-    confirmed = client.post(
-        f"/simulator/payment_intents/{intent['payment_intent_id']}/confirm",
-        json={"client_secret": intent["client_secret"], "card_number": SUCCEEDS},
-    )
-    assert confirmed.json()["status"] == "succeeded", confirmed.text
-    return _payment_of(client, store, order["id"])
+@pytest.fixture
+def market(client: TestClient[Any], service: Service) -> Marketplace:
+    return Marketplace(client, service)
+
+
+def _ready_store(market: Marketplace) -> tuple[StoreKey, str]:
+    """A store that takes payments, and its connected account."""
+    store = market.ready_store()
+    return store, market.set_up_payments(store)
+
+
+def _paid(market: Marketplace, store: StoreKey) -> dict[str, Any]:
+    """A payment of EUR 19.99 that succeeded, as the store sees it."""
+    order_id = market.order(store)
+    assert market.confirm(market.intent_for(store, order_id), SUCCEEDS)["status"] == "succeeded"
+    return market.payment(store, market.order_state(store, order_id)["payment_id"])
 
 
 def _next_second() -> None:
@@ -54,17 +41,11 @@ def _next_second() -> None:
         time.sleep(0.02)
 
 
-def _payment_of(client: TestClient[Any], store: StoreKey, order_id: str) -> dict[str, Any]:
-    order = client.get(f"{API}/store/orders/{order_id}", headers=store.headers).json()
-    payment: dict[str, Any] = client.get(
-        f"{API}/store/payments/{order['payment_id']}", headers=store.headers
-    ).json()
-    return payment
-
-
-def test_a_bank_disputes_a_charge_and_the_network_decides(client: TestClient[Any]) -> None:
-    store, _ = _ready_store(client)
-    payment = _paid(client, store, "A-1")
+def test_a_bank_disputes_a_charge_and_the_network_decides(
+    market: Marketplace, client: TestClient[Any]
+) -> None:
+    store, _ = _ready_store(market)
+    payment = _paid(market, store)
     charge = payment["stripe_charge_id"]
 
     opened = client.post(
@@ -81,7 +62,7 @@ def test_a_bank_disputes_a_charge_and_the_network_decides(client: TestClient[Any
         "status": "needs_response",
     }
     assert (dispute["reason"], dispute["is_inquiry"]) == ("product_not_received", False)
-    assert _payment_of(client, store, payment["order_id"])["status"] == "disputed"
+    assert market.payment(store, payment["id"])["status"] == "disputed"
     again = client.post(f"/simulator/charges/{charge}/dispute")
     assert_problem(again, 409, "charge_not_disputable")
 
@@ -89,14 +70,16 @@ def test_a_bank_disputes_a_charge_and_the_network_decides(client: TestClient[Any
 
     assert won.status_code == 200, won.text
     assert won.json()["status"] == "won"
-    assert _payment_of(client, store, payment["order_id"])["status"] == "succeeded"
+    assert market.payment(store, payment["id"])["status"] == "succeeded"
     closed = client.post(f"/simulator/disputes/{dispute['id']}/close", json={"outcome": "lost"})
     assert_problem(closed, 409, "dispute_closed")
 
 
-def test_an_inquiry_takes_no_money_and_cannot_be_lost(client: TestClient[Any]) -> None:
-    store, _ = _ready_store(client)
-    payment = _paid(client, store, "A-2")
+def test_an_inquiry_takes_no_money_and_cannot_be_lost(
+    market: Marketplace, client: TestClient[Any]
+) -> None:
+    store, _ = _ready_store(market)
+    payment = _paid(market, store)
 
     inquiry = client.post(
         f"/simulator/charges/{payment['stripe_charge_id']}/dispute", json={"inquiry": True}
@@ -113,9 +96,11 @@ def test_an_inquiry_takes_no_money_and_cannot_be_lost(client: TestClient[Any]) -
     assert closed.json()["status"] == "warning_closed"
 
 
-def test_a_dispute_is_refused_what_no_bank_could_ask(client: TestClient[Any]) -> None:
-    store, _ = _ready_store(client)
-    charge = _paid(client, store, "A-3")["stripe_charge_id"]
+def test_a_dispute_is_refused_what_no_bank_could_ask(
+    market: Marketplace, client: TestClient[Any]
+) -> None:
+    store, _ = _ready_store(market)
+    charge = _paid(market, store)["stripe_charge_id"]
 
     assert_problem(client.post("/simulator/charges/ch_missing/dispute"), 404, "not_found")
     too_much = client.post(f"/simulator/charges/{charge}/dispute", json={"amount": 2000})
@@ -130,9 +115,9 @@ def test_a_dispute_is_refused_what_no_bank_could_ask(client: TestClient[Any]) ->
 
 
 def test_a_connected_account_pays_out_or_its_bank_sends_the_payout_back(
-    client: TestClient[Any],
+    market: Marketplace, client: TestClient[Any]
 ) -> None:
-    _, account_id = _ready_store(client)
+    _, account_id = _ready_store(market)
 
     paid = client.post(f"/simulator/accounts/{account_id}/payouts", json={"amount": 9750})
     failed = client.post(
@@ -159,9 +144,9 @@ def test_a_connected_account_pays_out_or_its_bank_sends_the_payout_back(
 
 
 def test_stripe_asks_for_more_and_the_store_stops_taking_payments(
-    client: TestClient[Any],
+    market: Marketplace, client: TestClient[Any]
 ) -> None:
-    store, account_id = _ready_store(client)
+    store, account_id = _ready_store(market)
     due = ["individual.verification.document", "external_account"]
     _next_second()  # an account.updated of the same second as onboarding's would not outrank it
 
