@@ -1,7 +1,8 @@
 """What one webhook costs storepay inside the process: CPU, wall time and SQL statements.
 
 ``python -m benchmarks.event_cost`` (repository root, the project's venv) makes open payments
-through storepay's create-intent (on :mod:`benchmarks.fake_stripe`), then hands signed
+through storepay's create-intent (on storepay's Stripe emulator, served over HTTP in a process of
+its own, as :mod:`benchmarks.run` runs it), then hands signed
 ``payment_intent.succeeded`` events straight to the webhook use case, ``--concurrency`` at a
 time, with no HTTP in between. It prints CPU milliseconds per event (this process only, so
 PostgreSQL's share is left out), events a second, and the statements each event ran, by kind.
@@ -17,7 +18,6 @@ import argparse
 import asyncio
 import collections
 import cProfile
-import os
 import shutil
 import sys
 import tempfile
@@ -30,16 +30,18 @@ from sqlalchemy import event
 
 from adapters.sqlalchemy.asyncpg_direct import Driver
 from benchmarks.run import (
-    STOREPAY_PORT,
-    STRIPE_PORT,
+    PORTS,
     VENV_BIN,
+    Ports,
     Server,
     _say,
     create_intents,
+    emulator_command,
     fresh_database,
     insert_orders,
     open_intents,
     open_stores,
+    parse_ports,
     running,
     signed,
     storepay_env,
@@ -49,15 +51,22 @@ from entrypoints.container import build_service, close_service
 from entrypoints.settings import load_settings
 
 
-def prepare(kind: str, count: int, scratch: Path, stripe_base: str) -> tuple[str, dict[str, str]]:
-    """A fresh database holding ``count`` open payments, made by storepay itself."""
-    database_url = fresh_database(kind, scratch)
-    env = storepay_env(database_url, stripe_base)
-    command = [str(VENV_BIN / "storepay"), "serve", "--port", str(STOREPAY_PORT)]
-    with running(Server("event-cost-storepay", command, env, STOREPAY_PORT)) as app:
+def prepare(
+    kind: str, count: int, scratch: Path, ports: Ports = PORTS
+) -> tuple[str, dict[str, str]]:
+    """A fresh database holding ``count`` open payments, made by storepay itself on the
+    Stripe emulator."""
+    database_url = fresh_database(kind, scratch, ports.database)
+    env = storepay_env(database_url, f"http://127.0.0.1:{ports.stripe}")
+    command = [str(VENV_BIN / "storepay"), "serve", "--port", str(ports.storepay)]
+    with (
+        running(Server("event-cost-stripe", emulator_command(ports), env, ports.stripe)) as stripe,
+        running(Server("event-cost-storepay", command, env, ports.storepay)) as app,
+    ):
+        stripe.wait_ready("/v1/accounts/acct_probe")
         app.wait_ready("/health")
-        store_ids = open_stores(app.url)
-        orders = asyncio.run(insert_orders(database_url, store_ids, count))
+        stores = open_stores(app.url, stripe.url)
+        orders = asyncio.run(insert_orders(database_url, [store.id for store in stores], count))
         asyncio.run(create_intents(app.url, orders))
     return database_url, env
 
@@ -162,19 +171,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--warm-up", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--profile", type=Path, default=None)
+    parser.add_argument(
+        "--ports",
+        type=parse_ports,
+        default=PORTS,
+        help="the Stripe emulator's and storepay's ports, and one unused (12111,18000,18001)",
+    )
     arguments = parser.parse_args(argv)
+    taken = arguments.ports.taken()
+    if taken:
+        _say(f"event_cost: something listens on {taken} already (see --ports)", file=sys.stderr)
+        return 2
     scratch = Path(tempfile.mkdtemp(prefix="storepay-event-cost-"))
-    stripe_command = [str(VENV_BIN / "python"), "-m", "benchmarks.fake_stripe"]
-    stripe_command += ["--port", str(STRIPE_PORT)]
     try:
-        with running(Server("fake-stripe", stripe_command, dict(os.environ), STRIPE_PORT)) as fs:
-            fs.wait_ready("/v1/accounts/acct_probe")
-            _, env = prepare(
-                arguments.database, arguments.events + arguments.warm_up, scratch, fs.url
-            )
-            result = asyncio.run(
-                measure(env, arguments.concurrency, arguments.profile, arguments.warm_up)
-            )
+        _, env = prepare(
+            arguments.database, arguments.events + arguments.warm_up, scratch, arguments.ports
+        )
+        result = asyncio.run(
+            measure(env, arguments.concurrency, arguments.profile, arguments.warm_up)
+        )
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     for key, value in result.items():

@@ -3,10 +3,12 @@
 ``POST /floor/webhook`` verifies a ``Stripe-Signature`` exactly as storepay's webhook does
 (stripe-python's ``WebhookSignature.verify_header``, then the 300 s tolerance) and inserts one
 row. ``POST /floor/intent`` reads a JSON body, makes the one Stripe call create-intent needs
-(``POST /v1/payment_intents`` on the same fake Stripe, through httpx) and inserts one row.
+(``POST /v1/payment_intents``, a destination charge to the body's ``destination`` account, on the
+same Stripe emulator storepay talks to, through httpx) and inserts one row.
 
 Served by uvicorn like storepay: ``uvicorn --factory benchmarks.floor_app:create_app``, with
-``FLOOR_DATABASE_URL``, ``STRIPE_WEBHOOK_SECRET`` and ``STRIPE_API_BASE`` in the environment.
+``FLOOR_DATABASE_URL``, ``STRIPE_WEBHOOK_SECRET``, ``STRIPE_SECRET_KEY`` and ``STRIPE_API_BASE``
+in the environment.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ floor_rows = Table(
 def create_app() -> Litestar:
     database_url = os.environ["FLOOR_DATABASE_URL"]
     secret = os.environ["STRIPE_WEBHOOK_SECRET"]
+    api_key = os.environ["STRIPE_SECRET_KEY"]
     api_base = os.environ["STRIPE_API_BASE"].rstrip("/")
     state: dict[str, Any] = {}
 
@@ -85,10 +88,12 @@ def create_app() -> Litestar:
             data={
                 "amount": str(data["amount"]),
                 "currency": "eur",
+                "transfer_data[destination]": data["destination"],
                 "metadata[storepay_order_id]": f"floor{data['order_id']}{time.time_ns()}",
             },
-            headers={"Authorization": "Bearer sk_test_bench", "Idempotency-Key": data["order_id"]},
+            headers={"Authorization": f"Bearer {api_key}", "Idempotency-Key": data["order_id"]},
         )
+        answer.raise_for_status()
         created = answer.json()
         await insert(data["order_id"], created["id"])
         return {"payment_intent_id": created["id"], "client_secret": created["client_secret"]}

@@ -3,19 +3,25 @@
 ``python -m benchmarks.run`` (from the repository root, in the project's venv; wrk on the PATH)
 runs, for each configuration (SQLite with 1 worker, PostgreSQL with 1 and 4 workers):
 
+* storepay's Stripe emulator, served over HTTP in a process of its own
+  (``python -m entrypoints.emulator_server``), delivering the events storepay subscribes to
+  (``adapters.stripe.ACTED_ON``) to storepay's webhook routes, as Stripe does to a deployment;
 * storepay, started with ``storepay serve --workers N`` on the Stripe adapter, its
-  ``STRIPE_API_BASE`` pointing at :mod:`benchmarks.fake_stripe` (started here, one process);
+  ``STRIPE_API_BASE`` pointing at that emulator, as a deployment talks to Stripe over the network;
 * the floor, :mod:`benchmarks.floor_app`, served by uvicorn with the same workers on the same
-  database;
+  database, making its one Stripe call to the same emulator;
 * wrk at 32 connections: ``create-intent`` for distinct orders against storepay and
   ``/floor/intent`` against the floor, then signed ``payment_intent.succeeded`` events for distinct
   payments against ``/webhooks/stripe`` and ``/floor/webhook``. Runs alternate between storepay
   and the floor, so a change in the machine's load hits both alike; each figure is the median of
   ``--runs`` runs after a warm-up run.
 
-Orders are inserted straight into the database before the run (through storepay's own domain and
-mapping); the payments the webhooks pay are made by the create-intent runs and, when those made
-too few, by further create-intent calls before the webhook runs (not measured).
+Each configuration gets a fresh emulator. The stores' accounts are onboarded through the
+emulator's test-mode API, as a store finishes Stripe's hosted onboarding. Orders are inserted
+straight into the database before the run (through storepay's own domain and mapping); the
+payments the webhooks pay are made by the create-intent runs and, when those made too few, by
+further create-intent calls before the webhook runs (not measured), and their intents are the
+ones the emulator's create-intent answers gave storepay.
 
 Results go to stdout as a Markdown table and to ``benchmarks/results.json``.
 """
@@ -31,6 +37,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -49,8 +56,8 @@ import sqlalchemy as sa
 from adapters.sqlalchemy import create_engine
 from adapters.sqlalchemy.mapping import order_values
 from adapters.sqlalchemy.tables import orders as orders_table
+from adapters.stripe import ACTED_ON
 from adapters.system.ids import TimeOrderedIds
-from benchmarks.fake_stripe import intent_id_for
 from benchmarks.floor_app import metadata as floor_metadata
 from domain.money import Money
 from domain.order import Order
@@ -58,14 +65,41 @@ from domain.order import Order
 ROOT = Path(__file__).resolve().parent.parent
 LUA = Path(__file__).resolve().parent / "requests.lua"
 VENV_BIN = Path(sys.executable).parent
-STRIPE_PORT, STOREPAY_PORT, FLOOR_PORT = 12111, 18000, 18001
+
 WEBHOOK_SECRET = "whsec_benchmark_only"
+STRIPE_SECRET_KEY = "sk_test_benchmark"
 ADMIN_TOKEN = "spa_benchmark_admin_token_0123456789"
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 PG_DATABASE = "storepay_bench"
 STORES = 4
 AMOUNT = 1999
 ORDERS_PER_RUN = 6000
+
+
+@dataclass(frozen=True)
+class Ports:
+    """Where the Stripe emulator, storepay and the floor listen (on 127.0.0.1)."""
+
+    stripe: int = 12111
+    storepay: int = 18000
+    floor: int = 18001
+
+    @property
+    def database(self) -> str:
+        """The PostgreSQL database a run drops and makes again: one of its own on other ports."""
+        return PG_DATABASE if self == Ports() else f"{PG_DATABASE}_{self.storepay}"
+
+    def taken(self) -> list[int]:
+        """The ports something already listens on: a run there would measure someone else."""
+        busy = []
+        for port in (self.stripe, self.storepay, self.floor):
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    busy.append(port)
+        return busy
+
+
+PORTS = Ports()
 
 
 @dataclass
@@ -75,6 +109,7 @@ class Measured:
     p99_ms: list[float] = field(default_factory=list)
     worker_cpu_ms: list[float] = field(default_factory=list)
     database_cpu_ms: list[float] = field(default_factory=list)
+    stripe_cpu_ms: list[float] = field(default_factory=list)
     failures: int = 0
     exhausted: bool = False
 
@@ -82,6 +117,7 @@ class Measured:
         self.throughput.append(run.rate)
         self.worker_cpu_ms.append(run.worker_cpu_ms)
         self.database_cpu_ms.append(run.database_cpu_ms)
+        self.stripe_cpu_ms.append(run.stripe_cpu_ms)
         self.p50_ms.append(run.p50_ms)
         self.p99_ms.append(run.p99_ms)
         self.failures += run.failures
@@ -97,6 +133,8 @@ class Measured:
             # in the worker): tells a dearer request from a machine that was busier.
             "worker_cpu_ms": [round(value, 2) for value in self.worker_cpu_ms],
             "database_cpu_ms": [round(value, 2) for value in self.database_cpu_ms],
+            # The emulator's CPU a request: Stripe's side, not counted as storepay's.
+            "stripe_cpu_ms": [round(value, 2) for value in self.stripe_cpu_ms],
             "failures": self.failures,
             "exhausted": self.exhausted,
         }
@@ -112,6 +150,7 @@ class WrkRun:
     sent: int
     worker_cpu_ms: float = 0.0
     database_cpu_ms: float = 0.0
+    stripe_cpu_ms: float = 0.0
 
 
 def _say(*parts: object, file: Any = None) -> None:
@@ -128,7 +167,7 @@ class Server:
 
     def __init__(self, name: str, command: list[str], env: dict[str, str], port: int) -> None:
         self.name, self.port = name, port
-        self.log_path = Path(tempfile.gettempdir()) / f"storepay-bench-{name}.log"
+        self.log_path = Path(tempfile.gettempdir()) / f"storepay-bench-{name}-{port}.log"
         self.log = self.log_path.open("w")
         self.process = subprocess.Popen(
             command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT
@@ -238,7 +277,7 @@ def running(server: Server) -> Iterator[Server]:
 # -- the database ------------------------------------------------------------------------------
 
 
-def fresh_database(kind: str, scratch: Path) -> str:
+def fresh_database(kind: str, scratch: Path, name: str = PG_DATABASE) -> str:
     if kind == "sqlite":
         path = scratch / "storepay-bench.db"
         for suffix in ("", "-wal", "-shm"):
@@ -250,13 +289,13 @@ def fresh_database(kind: str, scratch: Path) -> str:
 
         connection = await asyncpg.connect(PG_ADMIN_URL)
         try:
-            await connection.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
-            await connection.execute(f"CREATE DATABASE {PG_DATABASE}")
+            await connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            await connection.execute(f"CREATE DATABASE {name}")
         finally:
             await connection.close()
 
     asyncio.run(recreate())
-    return f"postgresql+asyncpg://postgres@127.0.0.1:5432/{PG_DATABASE}"
+    return f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
 
 
 async def analyze(database_url: str) -> None:
@@ -355,8 +394,9 @@ def intent_line(order: Order) -> str:
     return f"POST\t{path}\t-\t{body}"
 
 
-def floor_intent_line(index: int) -> str:
-    return f"POST\t/floor/intent\t-\t{json.dumps({'order_id': f'f{index}', 'amount': AMOUNT})}"
+def floor_intent_line(index: int, destination: str) -> str:
+    body = {"order_id": f"f{index}", "amount": AMOUNT, "destination": destination}
+    return f"POST\t/floor/intent\t-\t{json.dumps(body)}"
 
 
 def signed(payload: str, secret: str = WEBHOOK_SECRET) -> str:
@@ -415,15 +455,23 @@ def write_requests(lines: Sequence[str], scratch: Path) -> Path:
 
 
 def measure(
-    server: Server, path: Path, duration: float, connections: int, database_url: str
+    server: Server,
+    path: Path,
+    duration: float,
+    connections: int,
+    database_url: str,
+    stripe: Server,
 ) -> WrkRun:
-    """One wrk run against ``server``, with the CPU a request its workers and PostgreSQL spent."""
+    """One wrk run against ``server``, with the CPU a request its workers, PostgreSQL and the
+    Stripe emulator spent."""
     asyncio.run(analyze(database_url))
     worker_before, database_before = server.cpu_seconds(), _postgres_cpu_seconds()
+    stripe_before = stripe.cpu_seconds()
     run = wrk(server.url, path, duration, connections)
     sent = max(run.sent, 1)
     run.worker_cpu_ms = (server.cpu_seconds() - worker_before) * 1000 / sent
     run.database_cpu_ms = (_postgres_cpu_seconds() - database_before) * 1000 / sent
+    run.stripe_cpu_ms = (stripe.cpu_seconds() - stripe_before) * 1000 / sent
     return run
 
 
@@ -477,7 +525,7 @@ def storepay_env(database_url: str, stripe_base: str) -> dict[str, str]:
         STOREPAY_GATEWAY="stripe",
         STOREPAY_ADMIN_TOKEN=ADMIN_TOKEN,
         STOREPAY_RATE_LIMIT_PER_MINUTE="0",
-        STRIPE_SECRET_KEY="sk_test_benchmark",
+        STRIPE_SECRET_KEY=STRIPE_SECRET_KEY,
         STRIPE_PUBLISHABLE_KEY="pk_test_benchmark",
         STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET,
         STRIPE_API_BASE=stripe_base,
@@ -486,10 +534,38 @@ def storepay_env(database_url: str, stripe_base: str) -> dict[str, str]:
     return env
 
 
-def open_stores(base: str) -> list[str]:
+def emulator_command(ports: Ports) -> list[str]:
+    """storepay's Stripe emulator, delivering to storepay what storepay subscribes to."""
+    return [
+        str(VENV_BIN / "python"),
+        "-m",
+        "entrypoints.emulator_server",
+        "--port",
+        str(ports.stripe),
+        "--deliver-to",
+        f"http://127.0.0.1:{ports.storepay}",
+        "--enabled-events",
+        ",".join(sorted(ACTED_ON)),
+    ]
+
+
+@dataclass(frozen=True)
+class BenchStore:
+    id: str
+    account_id: str
+
+
+def open_stores(base: str, stripe_base: str) -> list[BenchStore]:
+    """Stores opened through storepay's API, their accounts onboarded at the emulator (as a
+    store finishes Stripe's hosted onboarding): they take payments once storepay has the
+    account.updated the emulator delivered before answering."""
     admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
-    store_ids = []
-    with httpx.Client(base_url=base + "/api/v1", timeout=30) as client:
+    stripe_key = {"Authorization": f"Bearer {STRIPE_SECRET_KEY}"}
+    stores = []
+    with (
+        httpx.Client(base_url=base + "/api/v1", timeout=30) as client,
+        httpx.Client(base_url=stripe_base, timeout=30) as stripe,
+    ):
         for index in range(STORES):
             answer = client.post(
                 "/admin/stores",
@@ -498,19 +574,26 @@ def open_stores(base: str) -> list[str]:
             )
             answer.raise_for_status()
             store = answer.json()
-            setup = client.post(
-                "/store/payments/setup",
-                json={},
-                headers={"Authorization": f"Bearer {store['api_key']}"},
-            )
+            key = {"Authorization": f"Bearer {store['api_key']}"}
+            setup = client.post("/store/payments/setup", json={}, headers=key)
             setup.raise_for_status()
-            store_ids.append(store["id"])
-    return store_ids
+            account_id = setup.json()["stripe_account_id"]
+            onboarded = stripe.post(
+                f"/v1/test_helpers/accounts/{account_id}/complete_onboarding", headers=stripe_key
+            )
+            onboarded.raise_for_status()
+            config = client.get("/store/payments/config", headers=key)
+            if not config.json()["accepts_payments"]:
+                raise RuntimeError(f"store {store['id']} does not take payments: {config.text}")
+            stores.append(BenchStore(store["id"], account_id))
+    return stores
 
 
-async def create_intents(base: str, orders: Sequence[Order], concurrency: int = 32) -> None:
-    """Payments for ``orders`` through create-intent, not measured."""
+async def create_intents(base: str, orders: Sequence[Order], concurrency: int = 32) -> list[str]:
+    """Payments for ``orders`` through create-intent, not measured: the intents the answers
+    name."""
     queue = list(orders)
+    made: list[str] = []
     async with httpx.AsyncClient(base_url=base, timeout=60) as client:
 
         async def worker() -> None:
@@ -521,8 +604,10 @@ async def create_intents(base: str, orders: Sequence[Order], concurrency: int = 
                     path, content=body, headers={"Content-Type": "application/json"}
                 )
                 answer.raise_for_status()
+                made.append(answer.json()["payment_intent_id"])
 
         await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return made
 
 
 def _profiled(folder: Path | None, name: str) -> list[str]:
@@ -545,16 +630,17 @@ def _profiled(folder: Path | None, name: str) -> list[str]:
 
 
 def run_configuration(
-    kind: str, workers: int, arguments: argparse.Namespace, stripe_base: str, scratch: Path
+    kind: str, workers: int, arguments: argparse.Namespace, scratch: Path
 ) -> dict[str, Any]:
-    database_url = fresh_database(kind, scratch)
+    ports: Ports = arguments.ports
+    database_url = fresh_database(kind, scratch, ports.database)
     asyncio.run(create_floor_table(database_url))
-    env = storepay_env(database_url, stripe_base)
+    env = storepay_env(database_url, f"http://127.0.0.1:{ports.stripe}")
     storepay_command = [
         *_profiled(arguments.profile, f"{kind}-{workers}"),
         "serve",
         "--port",
-        str(STOREPAY_PORT),
+        str(ports.storepay),
         "--workers",
         str(workers),
     ]
@@ -565,7 +651,7 @@ def run_configuration(
         "--factory",
         "benchmarks.floor_app:create_app",
         "--port",
-        str(FLOOR_PORT),
+        str(ports.floor),
         "--workers",
         str(workers),
         "--log-level",
@@ -576,12 +662,17 @@ def run_configuration(
     result: dict[str, Any] = {"database": kind, "workers": workers}
     load_before = os.getloadavg()
     with (
-        running(Server(f"storepay-{kind}-{workers}", storepay_command, env, STOREPAY_PORT)) as app,
-        running(Server(f"floor-{kind}-{workers}", floor_command, env, FLOOR_PORT)) as floor,
+        running(
+            Server(f"stripe-{kind}-{workers}", emulator_command(ports), env, ports.stripe)
+        ) as stripe,
+        running(Server(f"storepay-{kind}-{workers}", storepay_command, env, ports.storepay)) as app,
+        running(Server(f"floor-{kind}-{workers}", floor_command, env, ports.floor)) as floor,
     ):
+        stripe.wait_ready("/v1/accounts/acct_probe")
         app.wait_ready("/health")
         floor.wait_ready("/floor/webhook")
-        store_ids = open_stores(app.url)
+        stores = open_stores(app.url, stripe.url)
+        store_ids = [store.id for store in stores]
         total_orders = ORDERS_PER_RUN * (runs + 1) + arguments.webhook_orders
         orders = asyncio.run(insert_orders(database_url, store_ids, total_orders))
         used = 0
@@ -596,19 +687,23 @@ def run_configuration(
             chosen, used = orders[used : used + count], used + count
             return chosen
 
+        def load(server: Server, lines: list[str]) -> WrkRun:
+            return measure(
+                server, write_requests(lines, scratch), duration, connections, database_url, stripe
+            )
+
         # (b) create-intent beside its floor.
         intent, intent_floor = Measured(), Measured()
         floor_index = 0
         for run in range(runs + 1):
             lines = [intent_line(order) for order in next_orders(ORDERS_PER_RUN)]
-            measured = measure(
-                app, write_requests(lines, scratch), duration, connections, database_url
-            )
-            floor_lines = [floor_intent_line(floor_index + i) for i in range(ORDERS_PER_RUN)]
+            measured = load(app, lines)
+            floor_lines = [
+                floor_intent_line(floor_index + i, stores[i % len(stores)].account_id)
+                for i in range(ORDERS_PER_RUN)
+            ]
             floor_index += ORDERS_PER_RUN
-            floor_run = measure(
-                floor, write_requests(floor_lines, scratch), duration, connections, database_url
-            )
+            floor_run = load(floor, floor_lines)
             if run:  # the first run warms up
                 intent.add(measured)
                 intent_floor.add(floor_run)
@@ -626,25 +721,22 @@ def run_configuration(
         floor_estimate = 2000.0
         for run in range(runs + 1):
             needed = int(estimate * duration * 1.5) + 500
+            # The open payments storepay holds (their intents are the ones the emulator's
+            # create-intent answers gave it), and as many more as needed.
             available = [i for i in asyncio.run(open_intents(database_url)) if i not in paid]
             if len(available) < needed:
-                asyncio.run(create_intents(app.url, next_orders(needed - len(available))))
-                available = [i for i in asyncio.run(open_intents(database_url)) if i not in paid]
+                more = next_orders(needed - len(available))
+                available += asyncio.run(create_intents(app.url, more))
             events = [succeeded_event(intent_id, run) for intent_id in available[:needed]]
             lines = [webhook_line("/webhooks/stripe", payload) for payload in events]
-            measured = measure(
-                app, write_requests(lines, scratch), duration, connections, database_url
-            )
+            measured = load(app, lines)
             paid.update(available[:needed])
             # The floor is faster: it gets a list of its own size, so it never runs out either.
+            # It keeps whatever event it is sent: the intents it names need only be distinct.
             floor_needed = int(floor_estimate * duration * 1.5) + 500
-            floor_events = [
-                succeeded_event(intent_id_for(f"floor{run}_{i}"), run) for i in range(floor_needed)
-            ]
+            floor_events = [succeeded_event(f"pi_floor{run}x{i}", run) for i in range(floor_needed)]
             floor_lines = [webhook_line("/floor/webhook", payload) for payload in floor_events]
-            floor_run = measure(
-                floor, write_requests(floor_lines, scratch), duration, connections, database_url
-            )
+            floor_run = load(floor, floor_lines)
             estimate = max(estimate, measured.rate)
             floor_estimate = max(floor_estimate, floor_run.rate)
             if run:
@@ -658,6 +750,7 @@ def run_configuration(
             )
         result["storepay_rss_mb"] = app.peak_rss_mb()
         result["floor_rss_mb"] = floor.peak_rss_mb()
+        result["stripe_rss_mb"] = stripe.peak_rss_mb()
     result["load_average_before"] = [round(value, 2) for value in load_before]
     result["load_average_after"] = [round(value, 2) for value in os.getloadavg()]
     result["create_intent"] = intent.summary()
@@ -704,6 +797,14 @@ def parse_configurations(text: str) -> list[tuple[str, int]]:
     return chosen
 
 
+def parse_ports(text: str) -> Ports:
+    parts = text.split(",")
+    if len(parts) != 3 or not all(part.strip().isdigit() for part in parts):
+        raise argparse.ArgumentTypeError(f"{text!r} is not three ports: stripe,storepay,floor")
+    stripe, storepay, floor = (int(part) for part in parts)
+    return Ports(stripe, storepay, floor)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks.run", description=__doc__.split("\n\n")[0]
@@ -731,22 +832,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="profile storepay (1 worker) with pyinstrument into this folder; slows it down",
     )
     parser.add_argument("--output", type=Path, default=ROOT / "benchmarks" / "results.json")
+    parser.add_argument(
+        "--ports",
+        type=parse_ports,
+        default=PORTS,
+        help="the Stripe emulator's, storepay's and the floor's ports (12111,18000,18001)",
+    )
     arguments = parser.parse_args(argv)
     if shutil.which("wrk") is None:
         _say("benchmarks: wrk is not installed (apt-get install -y wrk)", file=sys.stderr)
         return 2
+    taken = arguments.ports.taken()
+    if taken:
+        _say(f"benchmarks: something listens on {taken} already (see --ports)", file=sys.stderr)
+        return 2
     scratch = Path(tempfile.mkdtemp(prefix="storepay-bench-"))
-    stripe_command = [str(VENV_BIN / "python"), "-m", "benchmarks.fake_stripe"]
-    stripe_command += ["--port", str(STRIPE_PORT)]
-    stripe = Server("fake-stripe", stripe_command, dict(os.environ), STRIPE_PORT)
     results = []
     try:
-        stripe.wait_ready("/v1/accounts/acct_probe")
         for kind, workers in arguments.configurations:
             _say(f"{kind}, {workers} worker(s)...", file=sys.stderr)
-            results.append(run_configuration(kind, workers, arguments, stripe.url, scratch))
+            results.append(run_configuration(kind, workers, arguments, scratch))
     finally:
-        stripe.stop()
         shutil.rmtree(scratch, ignore_errors=True)
     report = {
         "machine": machine(),

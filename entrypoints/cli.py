@@ -113,11 +113,12 @@ def _stores_create(arguments: argparse.Namespace) -> int:
 def _reconcile(_arguments: argparse.Namespace) -> int:
     _quiet_logging()
     settings = load_settings(os.environ)
-    if settings.gateway is GatewayKind.SIMULATED:
+    if settings.gateway is GatewayKind.SIMULATED and settings.stripe_api_base is None:
         print(
             "storepay: note: the simulated gateway keeps its test-mode state in the process that "
             "serves it; this pass asks a fresh one, so payments made through `storepay serve` "
-            "cannot be synced from here (serve's background reconciler can)",
+            "cannot be synced from here (serve's background reconciler can, or set "
+            "STRIPE_API_BASE to an emulator served apart)",
             file=sys.stderr,
         )
     report = asyncio.run(_reconcile_once(settings))
@@ -204,7 +205,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--workers",
         type=_positive,
         default=1,
-        help="worker processes (1; more needs STOREPAY_GATEWAY=stripe)",
+        help="worker processes (1); in simulated mode several share one Stripe emulator, "
+        "run in a process of its own",
     )
     serve.add_argument(
         "--forwarded-allow-ips",

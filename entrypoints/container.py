@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Collection
 
+import stripe
 from dependency_injector import containers, providers
 
 from adapters.prometheus import PrometheusTelemetry
@@ -18,7 +20,11 @@ from adapters.stripe_emulator import (
     API_BASE,
     REDELIVERY_SCHEDULE,
     SECRET_KEY,
+    DeliveryCallback,
+    DeliveryMode,
     EmulatedStripe,
+    EmulatorControls,
+    HostileNetwork,
     StripeApi,
     StripeEmulator,
 )
@@ -26,10 +32,10 @@ from adapters.system.api_keys import RandomSecrets
 from adapters.system.clock import SystemClock
 from adapters.system.ids import TimeOrderedIds
 from adapters.system.tokens import HmacTokenSigner
-from application.gateway import PaymentGateway
+from application.gateway import GatewayUnavailable, PaymentGateway
 from application.settings import ServiceSettings
 from application.use_cases.catalogue import Ports, UseCases
-from entrypoints.settings import Settings, SettingsError
+from entrypoints.settings import GatewayKind, Settings, SettingsError
 
 
 def signing_key(settings: Settings) -> bytes:
@@ -46,26 +52,93 @@ def service_settings(settings: Settings) -> ServiceSettings:
     )
 
 
-def stripe_emulator_for(settings: Settings) -> StripeEmulator:
-    """Stripe's test mode in process: it signs its events with the endpoints' secrets."""
+def stripe_emulator_for(
+    settings: Settings,
+    *,
+    deliver: DeliveryCallback | None = None,
+    enabled_events: Collection[str] | None = None,
+    history: int | None = None,
+) -> StripeEmulator:
+    """Stripe's test mode: it signs its events with the endpoints' secrets and delivers them as
+    ``STOREPAY_SIMULATED_DELIVERY`` says (in process unless given where to ``deliver``)."""
+    delivery = settings.simulated_delivery
     return StripeEmulator(
         webhook_secret=settings.webhook_secret,
         connect_webhook_secret=settings.connect_secret,
         public_url=settings.public_url,
+        deliver=deliver,
+        delivery_mode=DeliveryMode(delivery.kind.value),
         redelivery=REDELIVERY_SCHEDULE,
+        enabled_events=enabled_events,
+        history=history,
+        hostile=HostileNetwork(
+            max_delay=delivery.max_delay_ms / 1000,
+            duplicates=delivery.duplicates_percent / 100,
+            shuffle=delivery.shuffle,
+        ),
     )
 
 
-def simulated_gateway(settings: Settings, emulator: StripeEmulator) -> StripeGateway:
-    """The Stripe adapter, talking to the emulator instead of Stripe: the simulated gateway."""
+def stripe_placement(settings: Settings) -> str:
+    """Where storepay's Stripe is: Stripe itself, the emulator in this process, or the emulator
+    served over HTTP at ``STRIPE_API_BASE`` (``serve`` runs one there for several workers)."""
+    if settings.gateway is GatewayKind.STRIPE:
+        return "stripe"
+    return "emulator_in_process" if settings.stripe_api_base is None else "emulator_over_http"
+
+
+def emulator_wire(emulator: StripeEmulator | None) -> EmulatedStripe | None:
+    """The in-process wire to the emulator: stripe-python's HTTP client, answered in process
+    (none without an emulator)."""
+    return (
+        None if emulator is None else EmulatedStripe(StripeApi(emulator, secret_keys=[SECRET_KEY]))
+    )
+
+
+def simulated_gateway(settings: Settings, wire: stripe.HTTPClient | None) -> StripeGateway:
+    """The Stripe adapter, talking to the emulator instead of Stripe: the simulated gateway,
+    through the in-process ``wire``."""
+    return _simulated_gateway(settings, API_BASE, wire)
+
+
+def served_simulated_gateway(settings: Settings) -> StripeGateway:
+    """The simulated gateway talking over HTTP to the emulator served at ``STRIPE_API_BASE``."""
+    assert settings.stripe_api_base is not None  # stripe_placement chose HTTP for it
+    return _simulated_gateway(settings, settings.stripe_api_base, None)
+
+
+def _simulated_gateway(
+    settings: Settings, api_base: str, wire: stripe.HTTPClient | None
+) -> StripeGateway:
     return StripeGateway(
         secret_key=SECRET_KEY,
         publishable_key=None,  # the checkout page pays with the emulator's test-card form
         webhook_secret=settings.webhook_secret,
         connect_webhook_secret=settings.connect_secret,
-        api_base=API_BASE,
-        http_client=EmulatedStripe(StripeApi(emulator, secret_keys=[SECRET_KEY])),
+        api_base=api_base,
+        http_client=wire,
         name="simulated",
+    )
+
+
+def emulator_controls(wire: stripe.HTTPClient | None) -> EmulatorControls | None:
+    """The in-process emulator's test mode, asked through its API; none without an emulator
+    (there is nothing for the simulator to drive)."""
+    if wire is None:
+        return None
+    return EmulatorControls(
+        wire, api_base=API_BASE, secret_key=SECRET_KEY, unreachable=GatewayUnavailable
+    )
+
+
+def served_emulator_controls(settings: Settings) -> EmulatorControls:
+    """The test mode of the emulator served at ``STRIPE_API_BASE``, asked over HTTP."""
+    assert settings.stripe_api_base is not None  # stripe_placement chose HTTP for it
+    return EmulatorControls(
+        stripe.HTTPXClient(),
+        api_base=settings.stripe_api_base,
+        secret_key=SECRET_KEY,
+        unreachable=GatewayUnavailable,
     )
 
 
@@ -89,10 +162,6 @@ def stripe_gateway(settings: Settings) -> PaymentGateway:
         )
     except ValueError as error:
         raise SettingsError(str(error)) from None
-
-
-def gateway_kind(settings: Settings) -> str:
-    return settings.gateway.value
 
 
 def wired_use_cases(ports: Ports, emulator: StripeEmulator | None) -> UseCases:
@@ -123,15 +192,31 @@ class Adapters(containers.DeclarativeContainer):
     signer = providers.Singleton(HmacTokenSigner, providers.Callable(signing_key, settings))
     # Event types as labels: only those storepay acts on; any other is counted as 'other'.
     telemetry = providers.Singleton(PrometheusTelemetry, ACTED_ON)
+    placement = providers.Callable(stripe_placement, settings)
     stripe_emulator = providers.Selector(
-        providers.Callable(gateway_kind, settings),
-        simulated=providers.Singleton(stripe_emulator_for, settings),
+        placement,
+        emulator_in_process=providers.Singleton(stripe_emulator_for, settings),
+        emulator_over_http=providers.Object(None),
+        stripe=providers.Object(None),
+    )
+    # Each user of the in-process wire gets its own (each closes what it holds).
+    emulator_wire = providers.Selector(
+        placement,
+        emulator_in_process=providers.Factory(emulator_wire, stripe_emulator),
+        emulator_over_http=providers.Object(None),
         stripe=providers.Object(None),
     )
     gateway = providers.Selector(
-        providers.Callable(gateway_kind, settings),
-        simulated=providers.Singleton(simulated_gateway, settings, stripe_emulator),
+        placement,
+        emulator_in_process=providers.Singleton(simulated_gateway, settings, emulator_wire),
+        emulator_over_http=providers.Singleton(served_simulated_gateway, settings),
         stripe=providers.Singleton(stripe_gateway, settings),
+    )
+    emulator_controls = providers.Selector(
+        placement,
+        emulator_in_process=providers.Singleton(emulator_controls, emulator_wire),
+        emulator_over_http=providers.Singleton(served_emulator_controls, settings),
+        stripe=providers.Object(None),
     )
 
 
@@ -163,6 +248,9 @@ async def close_service(service: Service) -> None:
     gateway = service.adapters.gateway()
     if isinstance(gateway, StripeGateway):
         await gateway.aclose()
+    controls = service.adapters.emulator_controls()
+    if controls is not None:
+        await controls.aclose()
     emulator = service.adapters.stripe_emulator()
     if emulator is not None:
         await emulator.aclose()

@@ -4,6 +4,10 @@ Each uvicorn worker builds its own settings from the environment, so whatever st
 (the admin token, the webhook secret) is written back into the environment first: every worker
 then accepts the same token and verifies the same signatures.
 
+With several workers in simulated mode, the Stripe emulator runs once, in a process of its own
+(``entrypoints.emulator_server``), and every worker talks to it over HTTP as it would to Stripe;
+it delivers its events to the service's webhook routes. With one worker it stays in process.
+
 With several workers, their metrics are summed through files in a fresh directory
 (``PROMETHEUS_MULTIPROC_DIR``, prometheus_client's multiprocess mode), made before the workers
 start and removed when serve stops. Client addresses come from the connection itself, unless
@@ -34,7 +38,7 @@ from adapters.prometheus.multiprocess import DIRECTORY_VARIABLE, forget_worker, 
 from entrypoints.container import build_service
 from entrypoints.database import migrate, shown
 from entrypoints.errors import CommandFailed
-from entrypoints.settings import GatewayKind, Settings, SettingsError, load_settings
+from entrypoints.settings import GatewayKind, Settings, load_settings
 
 APP_FACTORY = "entrypoints.serve:served_app"
 API_PREFIX = "/api/v1"
@@ -129,14 +133,20 @@ def pinned_environment(
     return pinned
 
 
-def check(settings: Settings, options: ServeOptions) -> None:
+def check(settings: Settings) -> None:
     """Refuse a contradictory start with one line, before anything listens."""
-    if options.workers > 1 and settings.gateway is GatewayKind.SIMULATED:
-        raise SettingsError(
-            f"--workers {options.workers} needs STOREPAY_GATEWAY=stripe: the simulated gateway "
-            "keeps its test-mode state in one process, so serve it with --workers 1"
-        )
     build_service(settings).adapters.gateway()  # a gateway that cannot be built says so now
+
+
+def runs_its_emulator(settings: Settings, options: ServeOptions) -> bool:
+    """Several workers in simulated mode share one Stripe emulator, in a process of its own
+    (unless ``STRIPE_API_BASE`` names one already running). One worker keeps it in process: no
+    HTTP between them, no second process to start, and the same emulator all the same."""
+    return (
+        settings.gateway is GatewayKind.SIMULATED
+        and settings.stripe_api_base is None
+        and options.workers > 1
+    )
 
 
 def unavailable_address(options: ServeOptions) -> str | None:
@@ -153,13 +163,17 @@ def unavailable_address(options: ServeOptions) -> str | None:
     return None
 
 
-def banner(settings: Settings, options: ServeOptions, version: str) -> str:
+def banner(
+    settings: Settings, options: ServeOptions, version: str, emulator: str | None = None
+) -> str:
     url = base_url(options)
     workers = "1 worker" if options.workers == 1 else f"{options.workers} workers"
     lines = [
         f"storepay {version} on {url} ({settings.gateway.value} gateway, "
         f"database {shown(settings.database_url)}, {workers})",
     ]
+    if emulator is not None:
+        lines.append(f"  the Stripe emulator on {emulator}, one process for every worker")
     if settings.admin_token_generated:
         lines += [
             "",
@@ -204,15 +218,19 @@ def serve(
 ) -> int:
     out = out or sys.stdout
     settings = load_settings(environ)
-    check(settings, options)
+    check(settings)
     problem = unavailable_address(options)
     if problem is not None:
         raise CommandFailed(problem)
     environ.update(pinned_environment(settings, environ, options))
     migration = asyncio.run(migrate(settings.database_url))
     print(f"storepay: {migration.describe()}", file=out)
-    print(banner(settings, options, version), file=out, flush=True)
-    with _stopped_by_signal(), _metrics_shared_by(options.workers, environ):
+    with (
+        _stopped_by_signal(),
+        _metrics_shared_by(options.workers, environ),
+        _emulator_shared_by(settings, options, environ) as emulator,
+    ):
+        print(banner(settings, options, version, emulator), file=out, flush=True)
         uvicorn.run(
             APP_FACTORY,
             factory=True,
@@ -230,6 +248,26 @@ def serve(
         )
     print("storepay: stopped", file=out, flush=True)
     return 0
+
+
+@contextmanager
+def _emulator_shared_by(
+    settings: Settings, options: ServeOptions, environ: MutableMapping[str, str]
+) -> Iterator[str | None]:
+    """The one Stripe emulator several simulated workers talk to, in a process of its own,
+    delivering its events to this service; the workers find it at ``STRIPE_API_BASE``. Yields
+    its address, or ``None`` when the workers need none started."""
+    if not runs_its_emulator(settings, options):
+        yield None
+        return
+    from entrypoints.emulator_server import emulator_process
+
+    with emulator_process(environ, deliver_to=base_url(options)) as url:
+        environ["STRIPE_API_BASE"] = url
+        try:
+            yield url
+        finally:
+            environ.pop("STRIPE_API_BASE", None)
 
 
 @contextmanager

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from urllib.parse import urlsplit
@@ -44,6 +44,23 @@ class GatewayKind(StrEnum):
     STRIPE = "stripe"
 
 
+class DeliveryKind(StrEnum):
+    IMMEDIATE = "immediate"
+    HOSTILE = "hostile"
+
+
+@dataclass(frozen=True, slots=True)
+class SimulatedDelivery:
+    """How the simulated gateway's emulator delivers its webhook events: ``immediate`` (each
+    before the call that caused it answers), or ``hostile``: late (each batch up to
+    ``max_delay_ms``), shuffled, and ``duplicates_percent`` of them twice."""
+
+    kind: DeliveryKind = DeliveryKind.IMMEDIATE
+    max_delay_ms: int = 1000
+    duplicates_percent: int = 25
+    shuffle: bool = True
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
@@ -66,6 +83,7 @@ class Settings:
     metrics_cache_seconds: int = 15
     redis_url: str | None = field(default=None, repr=False)  # may hold a password
     redis_namespace: str = "storepay"
+    simulated_delivery: SimulatedDelivery = field(default_factory=SimulatedDelivery)
 
     @property
     def platform_webhook_secret(self) -> str:
@@ -101,6 +119,12 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
     admin_token = get("STOREPAY_ADMIN_TOKEN")
     if admin_token is not None and len(admin_token) < 16:
         raise SettingsError("STOREPAY_ADMIN_TOKEN must be at least 16 characters long")
+    delivery = _simulated_delivery(get)
+    if gateway is GatewayKind.STRIPE and delivery.kind is DeliveryKind.HOSTILE:
+        raise SettingsError(
+            "STOREPAY_SIMULATED_DELIVERY=hostile needs STOREPAY_GATEWAY=simulated: Stripe "
+            "delivers its own events"
+        )
     metrics_token = get("STOREPAY_METRICS_TOKEN")
     if metrics_token is not None and len(metrics_token) < 16:
         raise SettingsError("STOREPAY_METRICS_TOKEN must be at least 16 characters long")
@@ -134,12 +158,39 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
             get("STOREPAY_REQUEST_BODY_TIMEOUT_SECONDS"),
             10,
         ),
+        simulated_delivery=delivery,
     )
     default_pool = SQLITE_POOL_SIZE if settings.is_sqlite else POSTGRESQL_POOL_SIZE
     return replace(
         settings,
         database_pool_size=_pool_size(get("STOREPAY_DATABASE_POOL_SIZE"), default_pool),
     )
+
+
+def _simulated_delivery(get: Callable[[str], str | None]) -> SimulatedDelivery:
+    name = "STOREPAY_SIMULATED_DELIVERY"
+    value = (get(name) or "immediate").lower()
+    try:
+        kind = DeliveryKind(value)
+    except ValueError:
+        raise SettingsError(f"{name} must be 'immediate' or 'hostile', not {value!r}") from None
+    duplicates = _count(f"{name}_DUPLICATES", get(f"{name}_DUPLICATES"), 25)
+    if duplicates > 100:
+        raise SettingsError(f"{name}_DUPLICATES is a percentage, 0 to 100, not {duplicates}")
+    return SimulatedDelivery(
+        kind=kind,
+        max_delay_ms=_count(f"{name}_DELAY_MS", get(f"{name}_DELAY_MS"), 1000),
+        duplicates_percent=duplicates,
+        shuffle=_flag(f"{name}_SHUFFLE", get(f"{name}_SHUFFLE"), True),
+    )
+
+
+def _flag(name: str, value: str | None, default: bool) -> bool:
+    if value is None:
+        return default
+    if value.lower() not in ("true", "false"):
+        raise SettingsError(f"{name} must be 'true' or 'false', not {value!r}")
+    return value.lower() == "true"
 
 
 def _new_secret(prefix: str) -> str:

@@ -36,8 +36,12 @@ SLOW = (
     "::test_late_shuffled_and_repeated_webhooks_end_where_timely_ones_do",
     "tests/faults/test_outages.py",
     "tests/faults/test_webhook_storm.py",
+    "tests/e2e/test_simulator_banks_and_accounts.py"
+    "::test_stripe_asks_for_more_and_the_store_stops_taking_payments",
     "tests/integration/test_readme_tour.py",
     "tests/integration/test_serve.py::test_the_real_command_serves_and_stops_cleanly_on_sigterm",
+    "tests/integration/test_serve.py"
+    "::test_several_simulated_workers_share_one_emulator_served_apart_until_serve_stops",
     "tests/integration/test_serve_workers.py",
     "tests/integration/test_localstripe.py"
     "::test_a_signed_payment_event_verifies_and_reads_as_the_payment",

@@ -11,10 +11,14 @@ from __future__ import annotations
 import hmac
 import itertools
 import re
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from urllib.parse import parse_qsl
 
+from adapters.stripe_emulator import world
+from adapters.stripe_emulator.delivery import DETACHED
 from adapters.stripe_emulator.emulator import StripeEmulator
 from adapters.stripe_emulator.records import JSON
 from adapters.stripe_emulator.requests import EmulatorError, Params, decode
@@ -22,6 +26,7 @@ from adapters.stripe_emulator.requests import EmulatorError, Params, decode
 Handler = Callable[[StripeEmulator, Mapping[str, str], Params], Awaitable[JSON | list[JSON]]]
 Answer = tuple[int, JSON, dict[str, str]]
 DEFAULT_PAGE = 10
+IDEMPOTENCY_KEY_LIFETIME = timedelta(hours=24)
 MAX_PAGE = 100
 _ID = r"[A-Za-z0-9_]+"
 CONNECTED_ACCOUNT = "Stripe-Account"
@@ -34,11 +39,12 @@ class Route:
     method: str
     pattern: re.Pattern[str]
     handler: Handler
+    world: bool  # what a shopper, store or bank does: it answers once its events are delivered
 
 
-def _route(name: str, method: str, path: str, handler: Handler) -> Route:
+def _route(name: str, method: str, path: str, handler: Handler, *, world: bool = False) -> Route:
     pattern = re.sub(r"\{(\w+)\}", lambda m: f"(?P<{m[1]}>{_ID})", path)
-    return Route(name, method, re.compile(pattern), handler)
+    return Route(name, method, re.compile(pattern), handler, world)
 
 
 ROUTES: tuple[Route, ...] = (
@@ -72,6 +78,13 @@ ROUTES: tuple[Route, ...] = (
         "GET",
         "/v1/payment_intents/{intent}",
         lambda e, g, p: e.retrieve_payment_intent(g["intent"], p),
+    ),
+    _route(
+        "confirm a payment intent",
+        "POST",
+        "/v1/payment_intents/{intent}/confirm",
+        lambda e, g, p: e.confirm_payment_intent(g["intent"], p),
+        world=True,
     ),
     _route(
         "cancel a payment intent",
@@ -175,10 +188,73 @@ ROUTES: tuple[Route, ...] = (
         lambda e, g, _: e.retrieve_dispute(g["dispute"]),
     ),
     _route(
+        "update a dispute",
+        "POST",
+        "/v1/disputes/{dispute}",
+        lambda e, g, p: e.update_dispute(g["dispute"], p),
+    ),
+    _route(
         "list payouts",
         "GET",
         "/v1/payouts",
         lambda e, g, p: e.list_payouts(g.get(CONNECTED_ACCOUNT), p),
+    ),
+    # Test mode: what shoppers, stores and banks do (see .world).
+    _route(
+        "authenticate a payment intent",
+        "POST",
+        "/v1/test_helpers/payment_intents/{intent}/authenticate",
+        world.authenticate,
+        world=True,
+    ),
+    _route(
+        "complete an account's onboarding",
+        "POST",
+        "/v1/test_helpers/accounts/{account}/complete_onboarding",
+        world.complete_onboarding,
+        world=True,
+    ),
+    _route(
+        "retrieve an account's onboarding link",
+        "GET",
+        "/v1/test_helpers/accounts/{account}/onboarding_link",
+        world.onboarding_link,
+        world=True,
+    ),
+    _route(
+        "set an account's requirements",
+        "POST",
+        "/v1/test_helpers/accounts/{account}/requirements",
+        world.require,
+        world=True,
+    ),
+    _route(
+        "pay out a connected account",
+        "POST",
+        "/v1/test_helpers/accounts/{account}/payouts",
+        world.pay_out,
+        world=True,
+    ),
+    _route(
+        "dispute a charge",
+        "POST",
+        "/v1/test_helpers/charges/{charge}/dispute",
+        world.dispute_charge,
+        world=True,
+    ),
+    _route(
+        "close a dispute",
+        "POST",
+        "/v1/test_helpers/disputes/{dispute}/close",
+        world.close_dispute,
+        world=True,
+    ),
+    _route(
+        "fail a refund",
+        "POST",
+        "/v1/test_helpers/refunds/{refund}/fail",
+        world.fail_refund,
+        world=True,
     ),
 )
 
@@ -188,6 +264,7 @@ class _Stored:
     request: tuple[str, str, tuple[tuple[str, str], ...]]
     status: int
     body: JSON
+    at: datetime
 
 
 class StripeApi:
@@ -196,15 +273,22 @@ class StripeApi:
     def __init__(self, emulator: StripeEmulator, *, secret_keys: Sequence[str]) -> None:
         self.emulator = emulator
         self._secret_keys = tuple(secret_keys)
-        self._stored: dict[tuple[str, str], _Stored] = {}
+        self._stored: OrderedDict[tuple[str, str], _Stored] = OrderedDict()  # oldest first
         self._in_progress: set[tuple[str, str] | None] = set()
         self._request_ids = itertools.count(1)
 
     async def answer(
-        self, method: str, path: str, encoded: str, headers: Mapping[str, str]
+        self,
+        method: str,
+        path: str,
+        encoded: str,
+        headers: Mapping[str, str],
+        *,
+        api_waits_for_events: bool = True,
     ) -> Answer:
         """Stripe's answer to a request; ``encoded`` is its form body (or, for a GET, its
-        query string)."""
+        query string). Unless ``api_waits_for_events``, an API call answers before the events it
+        causes are delivered, as Stripe's does; a test-mode step still waits for its own."""
         method = method.upper()
         headers = {name.lower(): value for name, value in headers.items()}
         answer_headers = {"request-id": f"req_{next(self._request_ids):014d}"}
@@ -226,6 +310,7 @@ class StripeApi:
                 answer_headers["idempotent-replayed"] = "true"
                 return stored.status, stored.body, answer_headers
             claim = None if idempotency_key is None else self._claimed(key, idempotency_key)
+            detached = DETACHED.set(not (api_waits_for_events or route.world))
             try:
                 await self._check_account(headers)
                 params = Params(decode(pairs))
@@ -233,10 +318,11 @@ class StripeApi:
                     groups[CONNECTED_ACCOUNT] = headers["stripe-account"]
                 answered = await route.handler(self.emulator, groups, params)
             finally:
+                DETACHED.reset(detached)
                 self._in_progress.discard(claim)
             body = _page(path, answered, params) if isinstance(answered, list) else answered
             if idempotency_key is not None:
-                self._stored[(key, idempotency_key)] = _Stored(request, 200, body)
+                self._keep((key, idempotency_key), _Stored(request, 200, body, self.emulator.now()))
             return 200, body, answer_headers
         except EmulatorError as refused:
             return refused.status, refused.to_stripe(), answer_headers
@@ -256,6 +342,15 @@ class StripeApi:
             )
         self._in_progress.add(claim)
         return claim
+
+    def _keep(self, key: tuple[str, str], stored: _Stored) -> None:
+        """Keep an answer for its key's retries; Stripe forgets a key after 24 hours."""
+        self._stored[key] = stored
+        while self._stored:
+            oldest = next(iter(self._stored.values()))
+            if stored.at - oldest.at < IDEMPOTENCY_KEY_LIFETIME:
+                break
+            self._stored.popitem(last=False)
 
     def _authorized(self, headers: Mapping[str, str]) -> str:
         scheme, _, key = headers.get("authorization", "").partition(" ")
@@ -287,7 +382,8 @@ def _routed(method: str, path: str) -> tuple[Route, dict[str, str]]:
 def _page(url: str, data: list[JSON], params: Params) -> JSON:
     """A page of a list (newest first), as Stripe pages it: ``limit`` objects (10 unless
     asked, at most 100) after the one named by ``starting_after``."""
-    limit = params.optional_integer("limit") or DEFAULT_PAGE
+    asked = params.optional_integer("limit")
+    limit = DEFAULT_PAGE if asked is None else asked
     if not 1 <= limit <= MAX_PAGE:
         raise EmulatorError(
             f"This value must be between 1 and {MAX_PAGE} (it currently is {limit}).",

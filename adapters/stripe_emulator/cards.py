@@ -119,3 +119,21 @@ def card_brand(number: str) -> str:
     if number[:2] in ("51", "52", "53", "54", "55") or 2221 <= int(number[:4] or 0) <= 2720:
         return "mastercard"
     return "unknown"
+
+
+# Stripe's test payment methods: confirming with ``payment_method=pm_card_visa`` pays as the
+# card behind the name does.
+TOKENS: dict[str, str] = {
+    "pm_card_visa": SUCCEEDS,
+    "pm_card_mastercard": SUCCEEDS_MASTERCARD,
+    "pm_card_amex": SUCCEEDS_AMEX,
+    "pm_card_chargeDeclined": DECLINED,
+    "pm_card_chargeDeclinedInsufficientFunds": INSUFFICIENT_FUNDS,
+    "pm_card_chargeDeclinedLostCard": LOST_CARD,
+    "pm_card_chargeDeclinedExpiredCard": EXPIRED_CARD,
+    "pm_card_chargeDeclinedIncorrectCvc": INCORRECT_CVC,
+    "pm_card_chargeDeclinedProcessingError": PROCESSING_ERROR,
+    "pm_card_authenticationRequiredOnSetup": REQUIRES_AUTHENTICATION,
+    "pm_card_createDispute": DISPUTED,
+    "pm_card_refundFail": REFUND_FAILS,
+}

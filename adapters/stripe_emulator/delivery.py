@@ -3,8 +3,15 @@
 Events go to one callback, ``(payload, signature_header, connect)``. In ``immediate`` mode each is
 delivered as it happens, in order, and awaited by the call that caused it: one delivery runs at a
 time, and a call whose event another call is sending waits until it has been sent, so a call that
-returns has had its events delivered, however many calls run at once. In ``held`` mode they wait
-until ``release`` sends them, shuffled and duplicated if asked: a hostile network on demand.
+returns has had its events delivered, however many calls run at once (unless the call is
+``DETACHED``: then its events follow it, in order, from a task of their own). In ``held`` mode
+they wait until ``release`` sends them, shuffled and duplicated if asked: a hostile network on
+demand. In ``hostile`` mode nobody needs to ask: held events go out in the background, each batch
+after a random delay, shuffled and partly duplicated as a :class:`HostileNetwork` says, so a call
+returns before its events arrive, and they arrive late, out of order and some twice.
+
+Only the event types in ``enabled_events`` are delivered, when it is given, as a Stripe endpoint
+receives only the types it listens to.
 
 A delivery whose callback raises is kept and sent again by the next ``release``, as Stripe retries
 an endpoint that did not answer 2xx. With a ``redelivery`` schedule (seconds between attempts), an
@@ -16,12 +23,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import enum
 import json
 import random
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import stripe
@@ -29,6 +37,13 @@ import stripe
 from adapters.stripe_emulator.records import JSON
 
 DeliveryCallback = Callable[[bytes, str, bool], Awaitable[None]]
+
+# True while the emulator answers a call whose caller does not wait for the events it causes:
+# an immediate outbox then sends them from a task of its own, in order, and the call answers at
+# once. Over HTTP, Stripe's API answers without waiting for its webhooks, and a service whose
+# webhook handling calls the API (another request, another task) must not wait for a delivery
+# that waits for it.
+DETACHED: contextvars.ContextVar[bool] = contextvars.ContextVar("detached", default=False)
 
 # Seconds between attempts at a failed delivery, as Stripe backs off (compressed from its three
 # days to about half an hour): soon at first, then once a minute.
@@ -38,6 +53,23 @@ REDELIVERY_SCHEDULE: tuple[float, ...] = (0.1, 0.5, 2.0, 10.0, 30.0, *(60.0,) * 
 class DeliveryMode(enum.StrEnum):
     IMMEDIATE = "immediate"
     HELD = "held"
+    HOSTILE = "hostile"
+
+
+@dataclass(frozen=True, slots=True)
+class HostileNetwork:
+    """How a hostile network treats deliveries: each batch waits up to ``max_delay`` seconds
+    (drawn at random), is shuffled when ``shuffle``, and each of its deliveries is sent twice
+    with the probability ``duplicates``. ``rng`` draws all of it (seed one to replay a run)."""
+
+    max_delay: float = 1.0
+    duplicates: float = 0.25
+    shuffle: bool = True
+    rng: random.Random = field(default_factory=random.Random)
+
+    def __post_init__(self) -> None:
+        if self.max_delay < 0 or not 0 <= self.duplicates <= 1:
+            raise ValueError("a hostile network delays 0 s or more and duplicates 0 to 1")
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,14 +97,19 @@ class Outbox:
         callback: DeliveryCallback | None,
         mode: DeliveryMode,
         redelivery: Sequence[float] = (),
+        enabled_events: Collection[str] | None = None,
+        history: int | None = None,
+        hostile: HostileNetwork | None = None,
     ) -> None:
         self._secrets = {False: webhook_secret, True: connect_webhook_secret}
         self._clock = clock
         self._callback = callback
         self.mode = mode
-        self.sent_events: list[JSON] = []
-        self.delivered: list[Delivery] = []
-        self.failed: list[FailedDelivery] = []
+        self._enabled = None if enabled_events is None else frozenset(enabled_events)
+        # What was sent, delivered and failed: all of it, or the latest ``history`` of each.
+        self.sent_events: deque[JSON] = deque(maxlen=history)
+        self.delivered: deque[Delivery] = deque(maxlen=history)
+        self.failed: deque[FailedDelivery] = deque(maxlen=history)
         self._queue: deque[Delivery] = deque()
         self._retries: list[Delivery] = []
         self._redelivery = tuple(redelivery)
@@ -80,6 +117,9 @@ class Outbox:
         self._lock: asyncio.Lock | None = None
         self._lock_loop: asyncio.AbstractEventLoop | None = None
         self._sender: asyncio.Task[object] | None = None
+        self._hostile = hostile or HostileNetwork()
+        self._mistreating: asyncio.Task[None] | None = None
+        self._draining: asyncio.Task[None] | None = None
 
     @property
     def waiting(self) -> list[Delivery]:
@@ -93,27 +133,35 @@ class Outbox:
 
     async def emit(self, event: JSON, *, connect: bool) -> None:
         self.sent_events.append(event)
+        if self._enabled is not None and event["type"] not in self._enabled:
+            return  # the endpoint does not listen to this type: Stripe sends it nothing
         payload = json.dumps(event, indent=2).encode("utf-8")
         self._queue.append(Delivery(event["id"], event["type"], payload, connect))
-        if self.mode is DeliveryMode.IMMEDIATE:
+        if self.mode is DeliveryMode.IMMEDIATE and DETACHED.get():
+            self._drain_soon()
+        elif self.mode is DeliveryMode.IMMEDIATE:
             await self._drain()
+        elif self.mode is DeliveryMode.HOSTILE:
+            self._mistreat_later()
 
     async def release(
         self, *, shuffle: random.Random | None = None, duplicate: bool | float = False
     ) -> int:
         """Send everything waiting; ``duplicate`` is a probability (``True`` means every one)."""
+        draw = shuffle if shuffle is not None else random.Random()
+        return await self._release(shuffle is not None, float(duplicate), draw)
+
+    async def _release(self, shuffle: bool, duplicate: float, draw: random.Random) -> int:
         if self._callback is None:
             raise RuntimeError("no delivery callback is connected")
         async with self._turn():
             batch = self.waiting
             self._queue.clear()
             self._retries.clear()
-            chance = float(duplicate)
-            if chance > 0:
-                draw = shuffle if shuffle is not None else random.Random()
-                batch = [copy for delivery in batch for copy in _copies(delivery, chance, draw)]
-            if shuffle is not None:
-                shuffle.shuffle(batch)
+            if duplicate > 0:
+                batch = [copy for delivery in batch for copy in _copies(delivery, duplicate, draw)]
+            if shuffle:
+                draw.shuffle(batch)
             for delivery in batch:
                 await self._send(delivery)
         if self.mode is DeliveryMode.IMMEDIATE:
@@ -121,12 +169,13 @@ class Outbox:
         return len(batch)
 
     async def aclose(self) -> None:
-        """Stop sending failed deliveries again in the background (they stay waiting)."""
-        task, self._redelivering = self._redelivering, None
-        if task is not None and not task.done():
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        """Stop sending in the background (what was not sent stays waiting)."""
+        for task in (self._redelivering, self._mistreating, self._draining):
+            if task is not None and not task.done():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._redelivering = self._mistreating = self._draining = None
 
     async def _drain(self) -> None:
         if self._callback is None:
@@ -140,6 +189,14 @@ class Outbox:
             while self._queue:
                 await self._send(self._queue.popleft())
         self._redeliver_later()
+
+    def _drain_soon(self) -> None:
+        """Send what is queued from a task of its own, in order, after any delivery under way
+        (a caller that does not wait; the task, once started, sends all that is queued)."""
+        if self._callback is None:
+            return
+        if self._draining is None or self._draining.done():
+            self._draining = asyncio.get_running_loop().create_task(self._drain())
 
     @contextlib.asynccontextmanager
     async def _turn(self) -> AsyncIterator[None]:
@@ -155,7 +212,7 @@ class Outbox:
                 self._sender = None
 
     def _redeliver_later(self) -> None:
-        if not self._retries or not self._redelivery or self.mode is not DeliveryMode.IMMEDIATE:
+        if not self._retries or not self._redelivery or self.mode is DeliveryMode.HELD:
             return
         if self._redelivering is None or self._redelivering.done():
             self._redelivering = asyncio.get_running_loop().create_task(self._redeliver())
@@ -167,10 +224,25 @@ class Outbox:
                 retries, self._retries = self._retries, []
                 for delivery in retries:
                     await self._send(delivery)
-                while self._queue:
+                while self._queue and self.mode is DeliveryMode.IMMEDIATE:
                     await self._send(self._queue.popleft())
             if not self._retries:
                 return
+
+    def _mistreat_later(self) -> None:
+        if self._callback is None:
+            return
+        if self._mistreating is None or self._mistreating.done():
+            self._mistreating = asyncio.get_running_loop().create_task(self._mistreat())
+
+    async def _mistreat(self) -> None:
+        """Hostile mode: what is held goes out in batches, each late, shuffled, partly twice;
+        a failed delivery joins the next batch, or the redelivery schedule once none comes."""
+        network = self._hostile
+        while self._queue and self.mode is DeliveryMode.HOSTILE:
+            await asyncio.sleep(network.rng.uniform(0, network.max_delay))
+            await self._release(network.shuffle, network.duplicates, network.rng)
+        self._redeliver_later()
 
     async def _send(self, delivery: Delivery) -> None:
         assert self._callback is not None

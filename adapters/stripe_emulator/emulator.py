@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hmac
 import random
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -27,6 +27,7 @@ from adapters.stripe_emulator.delivery import (
     DeliveryCallback,
     DeliveryMode,
     FailedDelivery,
+    HostileNetwork,
     Outbox,
 )
 from adapters.stripe_emulator.ids import IdFactory, random_ids
@@ -52,6 +53,27 @@ APPLICATION_ID = "ca_storepay"
 REFUND_FAILURE_REASON = "expired_or_canceled_card"
 _CONFIRMABLE = ("requires_payment_method", "requires_confirmation", "requires_action")
 _OPEN_DISPUTE = ("warning_needs_response", "warning_under_review", "needs_response", "under_review")
+# The evidence fields a dispute takes as text (Stripe's others are files or dates), and how much
+# text it takes in all.
+_EVIDENCE = (
+    "access_activity_log",
+    "billing_address",
+    "cancellation_policy_disclosure",
+    "cancellation_rebuttal",
+    "customer_email_address",
+    "customer_name",
+    "customer_purchase_ip",
+    "duplicate_charge_explanation",
+    "product_description",
+    "refund_policy_disclosure",
+    "refund_refusal_explanation",
+    "service_date",
+    "shipping_address",
+    "shipping_carrier",
+    "shipping_tracking_number",
+    "uncategorized_text",
+)
+_EVIDENCE_LENGTH = 150_000
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _INTERVALS = ("manual", "daily", "weekly", "monthly")
 
@@ -80,7 +102,14 @@ class StripeEmulator:
         delivery_mode: DeliveryMode | str = DeliveryMode.IMMEDIATE,
         onboarding_link_lifetime: timedelta = timedelta(minutes=5),
         redelivery: Sequence[float] = (),
+        enabled_events: Collection[str] | None = None,
+        history: int | None = None,
+        hostile: HostileNetwork | None = None,
     ) -> None:
+        """``enabled_events``: the only event types delivered (all by default); ``history``:
+        how many of the latest events and deliveries ``sent_events``, ``deliveries`` and
+        ``failed_deliveries`` keep (all by default; a long-running emulator keeps fewer);
+        ``hostile``: how the ``hostile`` delivery mode mistreats deliveries."""
         self._public_url = public_url.rstrip("/")
         self._clock = clock or (lambda: datetime.now(UTC))
         self._ids = ids or random_ids()
@@ -92,6 +121,9 @@ class StripeEmulator:
             callback=deliver,
             mode=DeliveryMode(delivery_mode),
             redelivery=redelivery,
+            enabled_events=enabled_events,
+            history=history,
+            hostile=hostile,
         )
         self._accounts: dict[str, AccountRecord] = {}
         self._links: dict[str, OnboardingSession] = {}
@@ -294,6 +326,61 @@ class StripeEmulator:
 
     async def retrieve_refund(self, refund_id: str) -> JSON:
         return self.refund_record(refund_id).to_stripe()
+
+    async def confirm_payment_intent(self, payment_intent_id: str, params: Params) -> JSON:
+        """Stripe's confirm: with a test payment method (``pm_card_visa``…), a card the intent's
+        customer saved, or card numbers (``payment_method_data[card][number]``). With the secret
+        key no ``client_secret`` is needed; one that is given must be the intent's."""
+        intent = self._intent(payment_intent_id)
+        client_secret = params.optional_text("client_secret") or intent.client_secret
+        method = params.optional_text("payment_method")
+        data = params.child("payment_method_data")
+        if (method is None) == ("type" not in data):
+            raise EmulatorError(
+                "Pass either payment_method or payment_method_data.", param="payment_method"
+            )
+        if method is None:
+            if data.text("type") != "card":
+                raise EmulatorError(
+                    "Only card payment methods are emulated.", param="payment_method_data[type]"
+                )
+            card = data.child("card")
+            return await self.confirm(
+                payment_intent_id,
+                client_secret,
+                card.text("number"),
+                exp_month=card.optional_integer("exp_month") or 12,
+                exp_year=card.optional_integer("exp_year"),
+            )
+        number = cards.TOKENS.get(method)
+        if number is not None:
+            return await self.confirm(payment_intent_id, client_secret, number)
+        return await self.confirm_with_saved_card(payment_intent_id, client_secret, method)
+
+    # -- the API: disputes -------------------------------------------------------------------
+
+    async def update_dispute(self, dispute_id: str, params: Params) -> JSON:
+        """Stripe's dispute update: ``evidence[...]`` texts are kept, and ``submit=true`` sends
+        them to the card network (the dispute goes under review)."""
+        dispute = self._dispute(dispute_id)
+        if dispute.status not in _OPEN_DISPUTE:
+            raise EmulatorError(
+                f"Dispute {dispute.id} is closed ({dispute.status}): it takes no more evidence.",
+                code="dispute_closed",
+            )
+        evidence = params.child("evidence")
+        texts = {name: evidence.text(name) for name in _EVIDENCE if name in evidence}
+        if sum(len(text) for text in {**dispute.evidence, **texts}.values()) > _EVIDENCE_LENGTH:
+            raise EmulatorError(
+                f"Evidence may hold at most {_EVIDENCE_LENGTH} characters in all.",
+                param="evidence",
+            )
+        dispute.evidence.update(texts)
+        if params.flag("submit"):
+            await self.submit_dispute_evidence(dispute.id)
+        elif texts:
+            await self._emit("charge.dispute.updated", dispute.to_stripe())
+        return dispute.to_stripe()
 
     # -- the API: customers and their cards -------------------------------------------------
 
@@ -663,16 +750,23 @@ class StripeEmulator:
         """The shopper's bank disputes the payment (an ``inquiry`` takes no money yet)."""
         intent = self._intent(payment_intent_id)
         if intent.status != "succeeded" or intent.latest_charge is None:
-            raise EmulatorError(f"PaymentIntent {intent.id} has no successful charge to dispute")
+            raise EmulatorError(
+                f"PaymentIntent {intent.id} has no successful charge to dispute",
+                code="charge_not_disputable",
+            )
         charge = self._charges[intent.latest_charge]
         if charge.disputed:
-            raise EmulatorError(f"Charge {charge.id} is already disputed")
+            raise EmulatorError(
+                f"Charge {charge.id} is already disputed", code="charge_not_disputable"
+            )
         # The shopper's bank disputes what the shopper is still out of pocket.
         left = charge.refundable
         disputed = left if amount is None else amount
         if not 0 < disputed <= left:
             raise EmulatorError(
-                f"A dispute of {charge.id} takes up to {Money(left, charge.amount.currency)}"
+                f"A dispute of {charge.id} takes up to {Money(left, charge.amount.currency)}",
+                code="amount_too_large" if disputed > 0 else "amount_too_small",
+                param="amount",
             )
         dispute = DisputeRecord(
             id=self._ids("dp"),
@@ -700,7 +794,10 @@ class StripeEmulator:
             "warning_needs_response": "warning_under_review",
         }.get(dispute.status)
         if following is None:
-            raise EmulatorError(f"Dispute {dispute.id} does not await evidence ({dispute.status})")
+            raise EmulatorError(
+                f"Dispute {dispute.id} does not await evidence ({dispute.status})",
+                code="dispute_closed" if dispute.status not in _OPEN_DISPUTE else None,
+            )
         before, dispute.status = dispute.status, following
         dispute.evidence_submitted = True
         await self._emit("charge.dispute.updated", dispute.to_stripe(), previous={"status": before})
@@ -708,10 +805,16 @@ class StripeEmulator:
     async def close_dispute(self, dispute_id: str, *, won: bool) -> None:
         dispute = self._dispute(dispute_id)
         if dispute.status not in _OPEN_DISPUTE:
-            raise EmulatorError(f"Dispute {dispute.id} is already closed ({dispute.status})")
+            raise EmulatorError(
+                f"Dispute {dispute.id} is already closed ({dispute.status})",
+                code="dispute_closed",
+            )
         inquiry = dispute.status.startswith("warning_")
         if inquiry and not won:
-            raise EmulatorError(f"Dispute {dispute.id} is an inquiry: it closes without a loss")
+            raise EmulatorError(
+                f"Dispute {dispute.id} is an inquiry: it closes without a loss",
+                code="dispute_is_inquiry",
+            )
         dispute.status = ("warning_closed" if inquiry else "won") if won else "lost"
         if won and not inquiry:
             reinstated = self.books.dispute_reinstated(dispute.id, dispute.amount)
@@ -782,6 +885,10 @@ class StripeEmulator:
             )
         await self._emit(f"payout.{payout.status}", payout.to_stripe(), account=account.id)
         return payout.id
+
+    def now(self) -> datetime:
+        """The emulator's time (its clock's, to the second, in UTC)."""
+        return self._now()
 
     # -- inside -----------------------------------------------------------------------------
 

@@ -462,6 +462,7 @@ class DisputeRecord:
     card_brand: str
     evidence_submitted: bool = False
     balance_transactions: list[JSON] = field(default_factory=list)
+    evidence: dict[str, str] = field(default_factory=dict)  # the texts given so far
 
     def to_stripe(self) -> JSON:
         inquiry = self.status.startswith("warning_")
@@ -474,11 +475,15 @@ class DisputeRecord:
             "created": unix(self.created),
             "currency": _currency(self.amount),
             "enhanced_eligibility_types": [],
-            "evidence": {**dict.fromkeys(DISPUTE_EVIDENCE), "enhanced_evidence": {}},
+            "evidence": {
+                **dict.fromkeys(DISPUTE_EVIDENCE),
+                **self.evidence,
+                "enhanced_evidence": {},
+            },
             "evidence_details": {
                 "due_by": unix(self.created + timedelta(days=EVIDENCE_DUE_DAYS)),
                 "enhanced_eligibility": {},
-                "has_evidence": self.evidence_submitted,
+                "has_evidence": self.evidence_submitted or bool(self.evidence),
                 "past_due": False,
                 "submission_count": int(self.evidence_submitted),
             },

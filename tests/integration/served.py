@@ -48,6 +48,22 @@ class Served:
         except urllib.error.HTTPError as error:
             return error.code, dict(error.headers), error.read().decode()
 
+    def post(
+        self, path: str, body: Any = None, headers: dict[str, str] | None = None
+    ) -> tuple[int, Any]:
+        """One JSON POST on a connection of its own: status and decoded answer."""
+        request = urllib.request.Request(
+            self.url + path,
+            data=json.dumps({} if body is None else body).encode(),
+            headers={"Content-Type": "application/json", **(headers or {})},
+            method="POST",
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read())
+
     def records(self) -> list[dict[str, Any]]:
         return [
             json.loads(line) for line in self.log.read_text().splitlines() if line.startswith("{")

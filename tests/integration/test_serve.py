@@ -22,8 +22,10 @@ from typing import IO, Any
 
 import pytest
 
+from adapters.stripe_emulator import SECRET_KEY
 from entrypoints import serve as serve_module
 from entrypoints.cli import main
+from entrypoints.container import build_service
 from entrypoints.database import current_revision, newest_revision
 from entrypoints.serve import ServeOptions, base_url
 from entrypoints.settings import load_settings
@@ -91,6 +93,7 @@ def test_every_worker_builds_the_same_settings_as_the_process_that_printed_them(
     assert first.webhook_secret == second.webhook_secret == environment["STRIPE_WEBHOOK_SECRET"]
     assert first.public_url == "http://127.0.0.1:8124"
     assert not first.admin_token_generated
+    assert "STRIPE_API_BASE" not in environment  # one worker keeps the emulator in process
 
 
 def test_settings_given_are_kept_and_a_token_given_is_never_printed(
@@ -116,18 +119,47 @@ def test_settings_given_are_kept_and_a_token_given_is_never_printed(
     assert "http://127.0.0.1:8000/schema" in out
 
 
-def test_several_workers_with_the_simulated_gateway_are_refused_in_one_line(
-    database: str, uvicorn: FakeUvicorn, capsys: pytest.CaptureFixture[str]
+def test_several_simulated_workers_share_one_emulator_served_apart_until_serve_stops(
+    database: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["serve", "--workers", "2"]) == 2
+    monkeypatch.delenv("STRIPE_API_BASE", raising=False)
+    seen: dict[str, Any] = {}
 
-    assert uvicorn.calls == []
-    output = capsys.readouterr()
-    assert output.out == ""
-    assert output.err == (
-        "storepay: --workers 2 needs STOREPAY_GATEWAY=stripe: the simulated gateway keeps its "
-        "test-mode state in one process, so serve it with --workers 1\n"
+    def run(_app: Any, **options: Any) -> None:
+        base = os.environ["STRIPE_API_BASE"]  # where every worker finds the emulator
+        settings = load_settings(os.environ)
+        service = build_service(settings)
+        seen.update(
+            base=base,
+            workers=options["workers"],
+            gateway=repr(service.adapters.gateway()),
+            in_process=service.adapters.stripe_emulator(),
+            probe=_emulator_probe(base),
+        )
+
+    monkeypatch.setattr(serve_module.uvicorn, "run", run)
+    assert main(["serve", "--workers", "3", "--port", "8125"]) == 0
+
+    assert seen["workers"] == 3
+    assert seen["base"].startswith("http://127.0.0.1:")
+    assert seen["gateway"] == "StripeGateway(name=simulated, mode=test)"
+    assert seen["in_process"] is None
+    assert seen["probe"] == (404, "resource_missing")  # it answered, as Stripe would
+    assert f"the Stripe emulator on {seen['base']}" in capsys.readouterr().out
+    assert "STRIPE_API_BASE" not in os.environ
+    with pytest.raises(urllib.error.URLError):  # stopped with serve
+        _emulator_probe(seen["base"])
+
+
+def _emulator_probe(base: str) -> tuple[int, str]:
+    request = urllib.request.Request(
+        f"{base}/v1/accounts/acct_probe", headers={"Authorization": f"Bearer {SECRET_KEY}"}
     )
+    try:
+        urllib.request.urlopen(request, timeout=10).close()
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())["error"]["code"]
+    raise AssertionError("the emulator knows an account it never made")
 
 
 def test_an_address_in_use_is_refused_in_one_line_before_anything_is_printed(

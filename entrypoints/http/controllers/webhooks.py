@@ -17,6 +17,9 @@ from litestar.params import HeaderParameter, RawBody
 from entrypoints.http.dependencies import UseCasesDependency
 from entrypoints.http.problems import documented
 
+PLATFORM_WEBHOOK_PATH = "/webhooks/stripe"
+CONNECT_WEBHOOK_PATH = f"{PLATFORM_WEBHOOK_PATH}/connect"
+
 # Stripe's events are small, but an event carrying a large object must not be refused for size:
 # a refused event is retried for days and then lost.
 MAX_EVENT_BYTES = 1024 * 1024
@@ -36,7 +39,7 @@ class Received(msgspec.Struct):
 
 
 class WebhooksController(Controller):
-    path = "/webhooks/stripe"
+    path = PLATFORM_WEBHOOK_PATH
     tags = ["Stripe"]  # noqa: RUF012
     security = []  # noqa: RUF012  (public: no bearer token)
     include_in_schema = True
