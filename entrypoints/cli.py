@@ -158,7 +158,7 @@ def _demo(arguments: argparse.Namespace) -> int:
     from entrypoints.demo import run_demo
 
     _quiet_logging()
-    return run_demo(sys.stdout, database_url=arguments.database_url)
+    return run_demo(sys.stdout, database_url=arguments.database_url, workers=arguments.workers)
 
 
 # -- the parser --------------------------------------------------------------------------------
@@ -263,6 +263,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--database-url",
         default=None,
         help="run on this database instead of a temporary one (it is migrated first)",
+    )
+    demo.add_argument(
+        "--workers",
+        type=_positive,
+        default=1,
+        help="worker processes (1: all in this process); several run as serve --workers runs "
+        "them, the Stripe emulator in a process of its own delivering webhooks to the workers",
     )
     demo.set_defaults(handler=_demo)
     return parser

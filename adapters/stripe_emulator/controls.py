@@ -56,6 +56,24 @@ class EmulatorControls:
     async def account(self, account_id: str) -> JSON:
         return await self._call("get", "/v1/accounts/{}", account_id)
 
+    async def charge(self, charge_id: str) -> JSON:
+        return await self._call("get", "/v1/charges/{}", charge_id)
+
+    async def balance_transaction(self, transaction_id: str) -> JSON:
+        return await self._call("get", "/v1/balance_transactions/{}", transaction_id)
+
+    async def application_fee(self, fee_id: str) -> JSON:
+        return await self._call("get", "/v1/application_fees/{}", fee_id)
+
+    async def refund(self, refund_id: str) -> JSON:
+        return await self._call("get", "/v1/refunds/{}", refund_id)
+
+    async def transfer(self, transfer_id: str) -> JSON:
+        return await self._call("get", "/v1/transfers/{}", transfer_id)
+
+    async def dispute(self, dispute_id: str) -> JSON:
+        return await self._call("get", "/v1/disputes/{}", dispute_id)
+
     async def onboarding_link(self, account_id: str) -> JSON:
         """The account's latest onboarding link, with its ``return_url``."""
         return await self._call("get", "/v1/test_helpers/accounts/{}/onboarding_link", account_id)

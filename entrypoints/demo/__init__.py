@@ -3,11 +3,17 @@
 It runs storepay as ``serve`` wires it (the same container, SQL storage and migrations), on a
 temporary SQLite file unless told which database to use, so it never touches ``storepay.db``.
 It exits 0 only when every figure reconciles.
+
+With several workers (``--workers N``) it runs the service as ``serve --workers N`` does: the
+Stripe emulator and N workers in processes of their own (``served``); the story's gateway side
+then goes over HTTP, the workers apply the emulator's webhooks to the shared database, and the
+checks read Stripe's objects through the served emulator's API.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import tempfile
 import time
 from collections.abc import Iterator
@@ -15,13 +21,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
-from adapters.stripe_emulator import StripeEmulator
+from adapters.stripe_emulator import EmulatorControls
 from entrypoints.container import build_service, close_service
 from entrypoints.database import migrate, shown
 from entrypoints.settings import load_settings
 
 from . import report
 from .checks import cross_check, gather
+from .served import demo_environment, served_workers
 from .story import tell
 
 __all__ = ["run_demo"]
@@ -37,39 +44,46 @@ def _database(database_url: str | None) -> Iterator[tuple[str, str]]:
         yield f"sqlite+aiosqlite:///{path}", "a temporary SQLite file, deleted afterwards"
 
 
-def run_demo(out: TextIO, database_url: str | None = None) -> int:
+def run_demo(out: TextIO, database_url: str | None = None, workers: int = 1) -> int:
     """Tell the story on ``out``; 0 when every figure reconciles, 1 otherwise."""
     started = time.perf_counter()
     with _database(database_url) as (url, where):
-        reconciled = asyncio.run(_run(url, where, out))
+        if workers == 1:
+            reconciled = asyncio.run(_run(url, where, out, demo_environment(url, os.environ)))
+        else:
+            asyncio.run(migrate(url))  # once, before the workers start
+            with served_workers(url, workers) as environ:
+                reconciled = asyncio.run(_run(url, where, out, environ, workers))
     print(f"(the demo took {time.perf_counter() - started:.1f} s)", file=out)
     return 0 if reconciled else 1
 
 
-async def _run(database_url: str, where: str, out: TextIO) -> bool:
+async def _run(
+    database_url: str, where: str, out: TextIO, environ: dict[str, str], workers: int = 1
+) -> bool:
     def say(line: str = "") -> None:
         print(line, file=out, flush=True)
 
-    say("storepay demo: a marketplace on the simulated gateway (Stripe's test mode, in process)")
+    if workers == 1:
+        say(
+            "storepay demo: a marketplace on the simulated gateway (Stripe's test mode, in process)"
+        )
+    else:
+        say(
+            "storepay demo: a marketplace on the simulated gateway (Stripe's test mode served "
+            f"over HTTP, delivering its webhooks to {workers} workers)"
+        )
     say(f"database: {where}")
     say(f"  {(await migrate(database_url)).describe()}")
     say()
-    service = build_service(
-        load_settings(
-            {
-                "STOREPAY_DATABASE_URL": database_url,
-                "STOREPAY_GATEWAY": "simulated",
-                "STOREPAY_RECONCILE_INTERVAL_SECONDS": "0",
-            }
-        )
-    )
+    service = build_service(load_settings(environ))
     try:
-        use_cases = service.use_cases()
-        gateway = service.adapters.stripe_emulator()
-        assert isinstance(gateway, StripeEmulator)
-        story = await tell(use_cases, gateway, say)
+        use_cases = service.use_cases()  # in process, the emulator delivers to them
+        stripe = service.adapters.emulator_controls()
+        assert isinstance(stripe, EmulatorControls)
+        story = await tell(use_cases, stripe, say)
         facts = await gather(story, use_cases, service.adapters.uow_factory())
-        checks = cross_check(story, facts, gateway)
+        checks = await cross_check(story, facts, stripe)
     finally:
         await close_service(service)
     for section in (

@@ -2,8 +2,9 @@
 
 The demo computes what each fee and share should be on its own (integer arithmetic from the
 commission the platform stated), then compares it with what storepay reports (payments, orders,
-balances, the platform's fee report), with the raw ledger, and with what the gateway holds.
-A figure reconciles only when every source agrees.
+balances, the platform's fee report), with the raw ledger, and with what the gateway holds
+(Stripe's objects, retrieved by id through its API: in process or over HTTP alike). A figure
+reconciles only when every source agrees.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Protocol
 
-from adapters.stripe_emulator import StripeEmulator
+from adapters.stripe_emulator.records import JSON
 from application.ports import UnitOfWorkFactory
 from application.use_cases.catalogue import UseCases
 from application.use_cases.report_platform_fees import PlatformFeeReport
@@ -24,6 +26,19 @@ from domain.payment import Payment, PaymentStatus
 from domain.store import Store
 
 from .story import FeeTerms, Purchase, Story
+
+
+class StripeObjects(Protocol):
+    """Stripe's objects the checks read, each retrieved by its id (``EmulatorControls``)."""
+
+    async def account(self, account_id: str) -> JSON: ...
+    async def payment_intent(self, payment_intent_id: str) -> JSON: ...
+    async def charge(self, charge_id: str) -> JSON: ...
+    async def balance_transaction(self, transaction_id: str) -> JSON: ...
+    async def application_fee(self, fee_id: str) -> JSON: ...
+    async def refund(self, refund_id: str) -> JSON: ...
+    async def transfer(self, transfer_id: str) -> JSON: ...
+    async def dispute(self, dispute_id: str) -> JSON: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,10 +179,10 @@ class _Checks:
         self.checks.append(Check(group, label, expected, actual))
 
 
-def cross_check(story: Story, facts: Facts, gateway: StripeEmulator) -> list[Check]:
+async def cross_check(story: Story, facts: Facts, stripe: StripeObjects) -> list[Check]:
     """Every check, in the order the report lists them."""
     c = _Checks()
-    _check_stores(c, story, facts, gateway)
+    await _check_stores(c, story, facts, stripe)
     for purchase in story.purchases:
         _check_payment(c, purchase, facts)
     for purchase in story.purchases:
@@ -175,19 +190,19 @@ def cross_check(story: Story, facts: Facts, gateway: StripeEmulator) -> list[Che
     for observation in story.observations:
         c.same("storepay vs gateway", observation.label, observation.gateway, observation.storepay)
     for purchase in story.purchases:
-        _check_gateway(c, purchase, facts, gateway)
+        await _check_gateway(c, purchase, facts, stripe)
     _check_balances(c, story, facts)
     _check_platform(c, story, facts)
     return c.checks
 
 
-def _check_stores(c: _Checks, story: Story, facts: Facts, gateway: StripeEmulator) -> None:
+async def _check_stores(c: _Checks, story: Story, facts: Facts, stripe: StripeObjects) -> None:
     group = "stores"
     for demo in story.stores:
         store = facts.stores[demo.id]
         c.same(group, f"{demo.name}: account status", "active", store.account_status.value)
         c.same(group, f"{demo.name}: accepts payments", True, store.accepts_payments)
-        account = gateway.retrieve_object(demo.account_id)
+        account = await stripe.account(demo.account_id)
         c.same(group, f"{demo.name}: gateway enables charges", True, account["charges_enabled"])
         c.same(group, f"{demo.name}: gateway enables payouts", True, account["payouts_enabled"])
 
@@ -250,7 +265,9 @@ def _check_ledger(c: _Checks, purchase: Purchase, facts: Facts) -> None:
         c.same(group, f"{name}: {party.value} holds", figure, held[(party, currency)])
 
 
-def _check_gateway(c: _Checks, purchase: Purchase, facts: Facts, gateway: StripeEmulator) -> None:
+async def _check_gateway(
+    c: _Checks, purchase: Purchase, facts: Facts, stripe: StripeObjects
+) -> None:
     """storepay's books against the money Stripe moved: the charge and refunds in the platform's
     balance transactions, the application fee and its refunds, the transfer to the store and
     its reversals, the disputed amount Stripe withdrew."""
@@ -258,7 +275,7 @@ def _check_gateway(c: _Checks, purchase: Purchase, facts: Facts, gateway: Stripe
     entries = [e for e in facts.ledger[purchase.store.id] if e.payment_id == payment.id]
     want = expect(purchase)
     name, group = purchase.reference, "storepay's books vs Stripe's money"
-    intent = gateway.retrieve_object(purchase.intent_id)
+    intent = await stripe.payment_intent(purchase.intent_id)
     c.same(group, f"{name}: intent status", "succeeded", intent["status"])
     c.same(
         group,
@@ -266,21 +283,20 @@ def _check_gateway(c: _Checks, purchase: Purchase, facts: Facts, gateway: Stripe
         purchase.store.account_id,
         intent["transfer_data"]["destination"],
     )
-    charge = gateway.retrieve_object(str(intent["latest_charge"]))
-    charged = gateway.retrieve_object(str(charge["balance_transaction"]))
+    charge = await stripe.charge(str(intent["latest_charge"]))
+    charged = await stripe.balance_transaction(str(charge["balance_transaction"]))
     c.same(group, f"{name}: charge", _sum(entries, EntryKind.CHARGE), charged["amount"])
-    fee = gateway.retrieve_object(str(charge["application_fee"]))
+    fee = await stripe.application_fee(str(charge["application_fee"]))
     c.same(group, f"{name}: application fee", _sum(entries, EntryKind.PLATFORM_FEE), fee["amount"])
-    refunds = [gateway.retrieve_object(r.gateway_refund_id or "") for r in payment.refunds]
-    paid_back = sum(
-        -gateway.retrieve_object(str(refund["balance_transaction"]))["amount"]
-        - (  # Stripe names it only on a failed refund
-            gateway.retrieve_object(str(refund["failure_balance_transaction"]))["amount"]
-            if refund.get("failure_balance_transaction")
-            else 0
-        )
-        for refund in refunds
-    )
+    paid_back = 0
+    for recorded in payment.refunds:
+        refund = await stripe.refund(recorded.gateway_refund_id or "")
+        paid_back -= (await stripe.balance_transaction(str(refund["balance_transaction"])))[
+            "amount"
+        ]
+        if refund.get("failure_balance_transaction"):  # Stripe names it only on a failed refund
+            failed = await stripe.balance_transaction(str(refund["failure_balance_transaction"]))
+            paid_back -= failed["amount"]
     c.same(
         group,
         f"{name}: refunds",
@@ -293,18 +309,17 @@ def _check_gateway(c: _Checks, purchase: Purchase, facts: Facts, gateway: Stripe
         payment.platform_fee_refunded.minor_units,
         fee["amount_refunded"],
     )
-    transfer = gateway.retrieve_object(str(charge["transfer"]))
+    transfer = await stripe.transfer(str(charge["transfer"]))
     c.same(
         group,
         f"{name}: kept by the store's account (transferred less reversed)",
         want.total.minor_units - paid_back,
         transfer["amount"] - transfer["amount_reversed"],
     )
-    withdrawn = sum(
-        -txn["amount"]
-        for dispute in payment.disputes
-        for txn in gateway.retrieve_object(dispute.id)["balance_transactions"]
-    )
+    withdrawn = 0
+    for opened in payment.disputes:
+        dispute = await stripe.dispute(opened.id)
+        withdrawn -= sum(txn["amount"] for txn in dispute["balance_transactions"])
     c.same(
         group,
         f"{name}: disputed amount withdrawn",

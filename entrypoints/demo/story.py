@@ -1,19 +1,22 @@
 """The marketplace story the demo tells, acted out through the use cases.
 
 The platform, the stores and storepay act through the use cases, as the HTTP endpoints do;
-shoppers, Stripe's hosted onboarding and the shoppers' banks act through the simulated gateway's
-test mode, whose signed events reach storepay through the same webhook handling as Stripe's.
+shoppers, Stripe's hosted onboarding and the shoppers' banks act through the Stripe emulator's
+test mode, asked through its API (in process, or over HTTP when the emulator runs apart), whose
+signed events reach storepay through the same webhook handling as Stripe's.
 """
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from adapters.stripe.objects import attempt_failure_reason
-from adapters.stripe_emulator import StripeEmulator, cards
+from adapters.stripe_emulator import EmulatorControls, cards
 from application.use_cases.catalogue import UseCases
 from application.use_cases.create_payment_intent import IntentForOrder, PaymentIntentCreated
 from application.use_cases.create_store import NewStore
@@ -23,8 +26,14 @@ from application.use_cases.set_fee_policy import NewFeePolicy
 from application.use_cases.set_up_payments import PaymentSetup
 from domain.money import Money
 from domain.payment import PaymentStatus
+from entrypoints.errors import CommandFailed
 
 Say = Callable[[str], None]
+
+# How long storepay may take to apply the events an API call caused (over HTTP, they reach a
+# worker after the emulator has answered), and how often its books are looked at meanwhile.
+SETTLE_SECONDS = 10.0
+SETTLE_POLL_SECONDS = 0.05
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,9 +118,9 @@ def _card(number: str) -> str:
 
 
 class Marketplace:
-    def __init__(self, use_cases: UseCases, gateway: StripeEmulator, say: Say) -> None:
+    def __init__(self, use_cases: UseCases, stripe: EmulatorControls, say: Say) -> None:
         self.use_cases = use_cases
-        self.gateway = gateway
+        self.stripe = stripe
         self.say = say
         self.observations: list[Observation] = []
 
@@ -136,9 +145,9 @@ class Marketplace:
         setup = await self.use_cases.set_up_payments(PaymentSetup(store.id))
         store.account_id, store.onboarding_url = setup.account_id, setup.onboarding.url
         # The store fills in Stripe's hosted onboarding, then comes back to storepay's return page.
-        await self.gateway.complete_onboarding(store.account_id)
-        session = self.gateway.latest_onboarding_link(store.account_id)
-        token = parse_qs(urlsplit(session.return_url).query)["token"][0]
+        await self.stripe.complete_onboarding(store.account_id)
+        link = await self.stripe.onboarding_link(store.account_id)
+        token = parse_qs(urlsplit(str(link["return_url"])).query)["token"][0]
         checked = (await self.use_cases.check_onboarding(store.id, token)).store
         store.account_status = checked.account_status.value
         self.say(
@@ -182,7 +191,7 @@ class Marketplace:
 
     async def pay(self, purchase: Purchase, card: str, *, retry: bool = False) -> None:
         made = await self.check_out(purchase)
-        await self.gateway.confirm(made.intent.id, made.intent.client_secret, card)
+        await self.stripe.confirm(made.intent.id, made.intent.client_secret, card_number=card)
         status = await self._compare(purchase, f"{purchase.reference}, {_card(card)}")
         if status == "requires_action":
             status += " (the bank asks for 3-D Secure)"
@@ -197,7 +206,7 @@ class Marketplace:
 
     async def authenticate(self, purchase: Purchase) -> None:
         made = await self.check_out(purchase)
-        await self.gateway.authenticate(made.intent.id, made.intent.client_secret, True)
+        await self.stripe.authenticate(made.intent.id, made.intent.client_secret, True)
         status = await self._compare(purchase, f"{purchase.reference}, after 3-D Secure")
         self._tell(purchase, f"the shopper passes 3-D Secure: {status}")
 
@@ -212,6 +221,7 @@ class Marketplace:
                 idempotency_key=f"demo-refund-{purchase.reference}",
             )
         )
+        await self._until_applied(purchase, made.refund.gateway_refund_id or "")
         self._tell(
             purchase,
             f"{purchase.store.name} refunds {made.refund.amount} "
@@ -221,7 +231,8 @@ class Marketplace:
 
     async def dispute(self, purchase: Purchase) -> None:
         """The shopper's bank disputes the whole payment; the funds leave the store at once."""
-        await self.gateway.open_dispute(purchase.intent_id, reason="fraudulent")
+        intent = await self.stripe.payment_intent(purchase.intent_id)
+        await self.stripe.dispute_charge(str(intent["latest_charge"]), reason="fraudulent")
         payment = await self.use_cases.get_payment(purchase.store.id, purchase.payment_id)
         status = await self._compare(purchase, f"{purchase.reference}, after the dispute")
         for dispute in payment.disputes:
@@ -231,13 +242,32 @@ class Marketplace:
                 f"leave {purchase.store.name}: {status}",
             )
 
+    async def _until_applied(self, purchase: Purchase, refund_id: str) -> None:
+        """Stripe's events about a refund follow the answer that created it; wait, bounded, until
+        storepay's books show the refund as Stripe does."""
+        stated = (await self.stripe.refund(refund_id))["status"]
+        deadline = time.monotonic() + SETTLE_SECONDS
+        while True:
+            payment = await self.use_cases.get_payment(purchase.store.id, purchase.payment_id)
+            if any(
+                r.gateway_refund_id == refund_id and r.status.value == stated
+                for r in payment.refunds
+            ):
+                return
+            if time.monotonic() > deadline:
+                raise CommandFailed(
+                    f"storepay did not show refund {refund_id} as {stated} within "
+                    f"{SETTLE_SECONDS:.0f} s"
+                )
+            await asyncio.sleep(SETTLE_POLL_SECONDS)
+
     async def _compare(self, purchase: Purchase, label: str) -> str:
         """Ask storepay and the gateway where the payment stands, and keep both answers."""
         payment = await self.use_cases.get_payment(purchase.store.id, purchase.payment_id)
         status = payment.status.value
         if payment.failure_reason:
             status += f" ({payment.failure_reason})"
-        intent = self.gateway.retrieve_object(purchase.intent_id)
+        intent = await self.stripe.payment_intent(purchase.intent_id)
         self.observations.append(
             Observation(label, status, _in_storepay_words(intent, payment.disputes != []))
         )
@@ -261,9 +291,9 @@ def _in_storepay_words(intent: dict[str, Any], disputed: bool) -> str:
     }.get(status, status)
 
 
-async def tell(use_cases: UseCases, gateway: StripeEmulator, say: Say) -> Story:
+async def tell(use_cases: UseCases, stripe: EmulatorControls, say: Say) -> Story:
     """Act the whole story out, narrating as it goes; returns what the checks need."""
-    market = Marketplace(use_cases, gateway, say)
+    market = Marketplace(use_cases, stripe, say)
     atelier, bakery = (
         DemoStore(s.name, s.email, s.country, s.currency, s.terms) for s in (ATELIER, BAKERY)
     )

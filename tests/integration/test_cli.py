@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from contract.databases import NO_POSTGRES, POSTGRES_URL, new_postgres_database
 
 from adapters.stripe_emulator import StripeEmulator
 from adapters.system.clock import ManualClock
@@ -361,6 +363,49 @@ def test_the_demo_prints_the_mismatches_and_fails_when_a_figure_does_not_reconci
     assert "Berg Bakery: refunds: expected EUR 10.00, found EUR 10.01" in out
     assert "Atelier Ana: refunds: expected EUR 0.00, found EUR 0.01" in out
     assert "figures do NOT reconcile." in out
+
+
+def _processes_on(database_url: str) -> list[int]:
+    """The processes whose environment names ``database_url``: the served emulator, serve and
+    its workers, while they run."""
+    found = []
+    wanted = f"STOREPAY_DATABASE_URL={database_url}".encode()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and int(entry.name) != os.getpid():
+            try:
+                environ = (entry / "environ").read_bytes().split(b"\0")
+            except OSError:
+                continue  # gone meanwhile
+            if wanted in environ:
+                found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.slow
+# stripe 16.1's HTTPXClient (the demo's, to the served emulator) posts its form body as
+# ``httpx.AsyncClient.request(data=bytes)``, which httpx 0.28 deprecates; neither is ours.
+@pytest.mark.filterwarnings(
+    r"ignore:Use 'content=<\.\.\.>' to upload raw bytes/text content\.:DeprecationWarning"
+)
+def test_the_demo_with_four_workers_on_postgresql_reconciles_every_figure_and_stops_them(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    if POSTGRES_URL is None:
+        pytest.skip(NO_POSTGRES)
+    database = asyncio.run(new_postgres_database())
+
+    assert main(["demo", "--database-url", database, "--workers", "4"]) == 0
+
+    out = capsys.readouterr().out
+    assert "delivering its webhooks to 4 workers" in out
+    for moment in ("failed (card_declined)", "3-D Secure", "refunds EUR 10.00", "disputes"):
+        assert moment in out
+    assert "MISMATCH" not in out
+    verdict = out.splitlines()[-2]
+    assert verdict.startswith("   All ")
+    assert verdict.endswith(" figures reconcile.")
+    assert int(verdict.split()[1]) > 200
+    assert _processes_on(database) == []
 
 
 def test_the_demo_runs_on_a_database_it_is_given_again_and_again(
