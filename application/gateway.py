@@ -126,13 +126,21 @@ class PaymentIntentEvent(GatewayEvent):
 
 @dataclass(frozen=True, slots=True)
 class RefundEvent(GatewayEvent):
-    payment_intent_id: str
+    """A refund, of the payment of ``payment_intent_id`` or, when Stripe names none, of the
+    payment whose charge is ``charge_id``."""
+
+    payment_intent_id: str | None
+    charge_id: str | None
     observation: RefundObservation
 
 
 @dataclass(frozen=True, slots=True)
 class DisputeEvent(GatewayEvent):
-    payment_intent_id: str
+    """A dispute, of the payment of ``payment_intent_id`` or, when Stripe names none, of the
+    payment whose charge is ``charge_id``."""
+
+    payment_intent_id: str | None
+    charge_id: str | None
     observation: DisputeObservation
 
 

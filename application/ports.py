@@ -114,6 +114,11 @@ class PaymentRepository(Protocol):
         any other record, its save checked against the version read."""
         ...
 
+    async def by_charge_id(self, charge_id: str, *, lock: bool = False) -> Payment | None:
+        """The payment whose charge succeeded as ``charge_id`` (locked as ``by_intent_id``
+        locks)."""
+        ...
+
     async def latest_for_order(self, store_id: str, order_id: str) -> Payment | None:
         """The order's newest payment, read but not locked: its callers only look at it (an order
         is kept to one open payment by its attempt count, checked when a payment is recorded)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 
@@ -82,13 +82,13 @@ class MemoryPaymentRepository:
         return payment if payment is not None and payment.store_id == store_id else None
 
     async def by_intent_id(self, payment_intent_id: str, *, lock: bool = False) -> Payment | None:
-        def of_the_intent(payment: Payment) -> bool:
-            return payment.payment_intent_id == payment_intent_id
+        return await self._one(lambda payment: payment.payment_intent_id == payment_intent_id, lock)
 
-        if lock:
-            found = await self._rows.select_locked(of_the_intent)
-        else:
-            found = self._rows.select(of_the_intent)
+    async def by_charge_id(self, charge_id: str, *, lock: bool = False) -> Payment | None:
+        return await self._one(lambda payment: payment.charge_id == charge_id, lock)
+
+    async def _one(self, matches: Callable[[Payment], bool], lock: bool) -> Payment | None:
+        found = await self._rows.select_locked(matches) if lock else self._rows.select(matches)
         return found[0] if found else None
 
     async def latest_for_order(self, store_id: str, order_id: str) -> Payment | None:

@@ -254,7 +254,15 @@ class SqlPaymentRepository(_Versioned):
     async def by_intent_id(self, payment_intent_id: str, *, lock: bool = False) -> Payment | None:
         found = await self._select(
             _BY_INTENT_LOCKED if lock else _BY_INTENT,
-            parameters={"intent_": payment_intent_id},
+            parameters={"gateway_id_": payment_intent_id},
+            lock=lock,
+        )
+        return found[0] if found else None
+
+    async def by_charge_id(self, charge_id: str, *, lock: bool = False) -> Payment | None:
+        found = await self._select(
+            _BY_CHARGE_LOCKED if lock else _BY_CHARGE,
+            parameters={"gateway_id_": charge_id},
             lock=lock,
         )
         return found[0] if found else None
@@ -426,25 +434,32 @@ _LATEST_FOR_ORDER = (
     .limit(sa.literal_column("1"))
 )
 
+
 # A webhook's payment comes with its order, which the event changes too: one round trip fewer.
 # Locked, it comes alone: a row locked with FOR UPDATE is read as last committed once the lock
 # is granted, but the order joined to it would be the one of the statement's older snapshot
 # (and its save refused); the order is read after the lock, as the payment's children are.
-_BY_INTENT = (
-    sa.select(payments, *[column.label(f"order__{column.name}") for column in orders.c])
-    .select_from(
-        payments.outerjoin(
-            orders,
-            sa.and_(orders.c.store_id == payments.c.store_id, orders.c.id == payments.c.order_id),
+def _found_by(column: sa.Column[Any]) -> tuple[sa.Select[Any], sa.Select[Any]]:
+    """The payment whose ``column`` is the gateway id ``gateway_id_``, with its order; and the
+    same payment alone, locked (its order is read afresh once the lock is held)."""
+    with_order = (
+        sa.select(payments, *[c.label(f"order__{c.name}") for c in orders.c])
+        .select_from(
+            payments.outerjoin(
+                orders,
+                sa.and_(
+                    orders.c.store_id == payments.c.store_id, orders.c.id == payments.c.order_id
+                ),
+            )
         )
+        .where(column == sa.bindparam("gateway_id_"))
     )
-    .where(payments.c.payment_intent_id == sa.bindparam("intent_"))
-)
-_BY_INTENT_LOCKED = (
-    sa.select(payments)
-    .where(payments.c.payment_intent_id == sa.bindparam("intent_"))
-    .with_for_update()
-)
+    locked = sa.select(payments).where(column == sa.bindparam("gateway_id_")).with_for_update()
+    return with_order, locked
+
+
+_BY_INTENT, _BY_INTENT_LOCKED = _found_by(payments.c.payment_intent_id)
+_BY_CHARGE, _BY_CHARGE_LOCKED = _found_by(payments.c.charge_id)
 
 
 def _child_rows(payment: Payment) -> tuple[tuple[sa.Table, list[mapping.Values]], ...]:

@@ -208,6 +208,8 @@ payments = sa.Table(
     sa.Index("ix_payments_store_newest", "store_id", "created_at", "id"),
     sa.Index("ix_payments_store_order", "store_id", "order_id", "created_at"),
     sa.Index("ix_payments_status_created", "status", "created_at", "id"),
+    # An event that names a charge and no payment intent finds its payment by the charge.
+    sa.Index("ix_payments_charge_id", "charge_id"),
 )
 
 refunds = sa.Table(

@@ -99,25 +99,32 @@ def _payment_intent(header: _Header, intent: Fields) -> GatewayEvent:
 
 
 def _refund(header: _Header, refund: Fields) -> GatewayEvent:
-    payment_intent_id = refund.reference("payment_intent")
-    if payment_intent_id is None:
-        raise Malformed("a refund names no payment intent")
+    intent_id, charge_id = _payment_named(refund, "a refund")
     return RefundEvent(
         **header,
-        payment_intent_id=payment_intent_id,
+        payment_intent_id=intent_id,
+        charge_id=charge_id,
         observation=refund_observation(refund, header["created_at"]),
     )
 
 
 def _dispute(header: _Header, dispute: Fields) -> GatewayEvent:
-    payment_intent_id = dispute.reference("payment_intent")
-    if payment_intent_id is None:
-        raise Malformed("a dispute names no payment intent")
+    intent_id, charge_id = _payment_named(dispute, "a dispute")
     return DisputeEvent(
         **header,
-        payment_intent_id=payment_intent_id,
+        payment_intent_id=intent_id,
+        charge_id=charge_id,
         observation=dispute_observation(dispute, header["created_at"]),
     )
+
+
+def _payment_named(obj: Fields, what: str) -> tuple[str | None, str | None]:
+    """The payment intent and the charge an object names: Stripe's older objects (and some of
+    its events) name the charge alone, which is enough to find the payment."""
+    intent_id, charge_id = obj.reference("payment_intent"), obj.reference("charge")
+    if intent_id is None and charge_id is None:
+        raise Malformed(f"{what} names neither a payment intent nor a charge")
+    return intent_id, charge_id
 
 
 def _account_updated(header: _Header, account: Fields) -> GatewayEvent:

@@ -213,11 +213,11 @@ class HandleGatewayEvent:
             payment.observe_intent(event.observation)
             await save_payment(uow, payment, self._outbox)
         elif isinstance(event, RefundEvent):
-            payment = await self._payment(uow, event.payment_intent_id, lock)
+            payment = await self._payment_of(uow, event, lock)
             payment.observe_refund(event.observation)
             await save_payment(uow, payment, self._outbox)
         elif isinstance(event, DisputeEvent):
-            payment = await self._payment(uow, event.payment_intent_id, lock)
+            payment = await self._payment_of(uow, event, lock)
             payment.observe_dispute(event.observation)
             await save_payment(uow, payment, self._outbox)
         elif isinstance(event, AccountUpdatedEvent):
@@ -263,6 +263,22 @@ class HandleGatewayEvent:
         payment = await uow.payments.by_intent_id(payment_intent_id, lock=lock)
         if payment is None:
             raise UnknownGatewayObject(f"no payment for intent {payment_intent_id} (yet)")
+        return payment
+
+    @classmethod
+    async def _payment_of(
+        cls, uow: UnitOfWork, event: RefundEvent | DisputeEvent, lock: bool
+    ) -> Payment:
+        """The payment of the intent the event names, or else of the charge it names."""
+        if event.payment_intent_id is not None:
+            return await cls._payment(uow, event.payment_intent_id, lock)
+        payment = (
+            None
+            if event.charge_id is None
+            else await uow.payments.by_charge_id(event.charge_id, lock=lock)
+        )
+        if payment is None:
+            raise UnknownGatewayObject(f"no payment for charge {event.charge_id} (yet)")
         return payment
 
     @staticmethod

@@ -15,7 +15,7 @@ from domain.payment import Payment, PaymentStatus
 from domain.payout import PayoutReport
 from domain.store import Store
 
-from .system import DECLINED, SHOPPER, SUCCEEDS, DatabaseDown, System, later
+from .system import DECLINED, DISPUTED, SHOPPER, SUCCEEDS, DatabaseDown, System, later
 
 pytestmark = pytest.mark.anyio
 
@@ -467,3 +467,46 @@ async def test_a_stale_signature_is_refused_even_for_a_known_event(held: System)
 
     with pytest.raises(InvalidEvent):
         await held.use_cases.handle_gateway_event(delivery.payload, old, connect=False)
+
+
+async def test_a_dispute_that_names_its_charge_and_no_intent_is_applied_to_the_charge_s_payment(
+    held: System,
+) -> None:
+    payment = await held_payment(held, DISPUTED)
+    for event_type in ("charge.succeeded", "payment_intent.succeeded"):
+        await held.deliver(held.held_delivery(event_type))
+    document = json.loads(held.held_delivery("charge.dispute.created").payload)
+    document["data"]["object"]["payment_intent"] = None  # as Stripe's older disputes do
+    payload, signature = held.signed(document)
+
+    outcome = await held.use_cases.handle_gateway_event(payload, signature, connect=False)
+
+    assert outcome is DeliveryOutcome.APPLIED
+    disputed = await current(held, payment)
+    assert disputed.status is PaymentStatus.DISPUTED
+    assert [d.id for d in disputed.disputes] == [document["data"]["object"]["id"]]
+
+
+async def test_a_refund_of_an_unknown_charge_fails_and_is_kept_for_retrying(held: System) -> None:
+    await held_payment(held)
+    document = held.event(
+        "evt_refund_elsewhere",
+        "refund.created",
+        {
+            "id": "re_elsewhere",
+            "object": "refund",
+            "amount": 100,
+            "currency": "eur",
+            "status": "succeeded",
+            "charge": "ch_stranger",
+            "payment_intent": None,
+        },
+    )
+    payload, signature = held.signed(document)
+
+    with pytest.raises(UnknownGatewayObject):
+        await held.use_cases.handle_gateway_event(payload, signature, connect=False)
+
+    record = inbox(held, "evt_refund_elsewhere")
+    assert record.status is InboxStatus.FAILED
+    assert record.last_error == "UnknownGatewayObject: no payment for charge ch_stranger (yet)"

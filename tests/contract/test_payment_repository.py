@@ -211,6 +211,36 @@ async def test_a_payment_is_found_by_its_intent_from_any_store(
     assert unknown is None
 
 
+@pytest.mark.parametrize("lock", [False, True], ids=["read", "locked"])
+async def test_a_payment_is_found_by_the_charge_that_paid_it(
+    uow_factory: UnitOfWorkFactory, lock: bool
+) -> None:
+    await given(
+        uow_factory,
+        a_store("store_a"),
+        a_store("store_b"),
+        an_order("order_a", "store_a"),
+        an_order("order_b", "store_b"),
+        an_order("order_c", "store_a"),
+        in_status(
+            a_payment("pay_a", "store_a", "order_a", intent_id="pi_a"), PaymentStatus.SUCCEEDED
+        ),
+        in_status(
+            a_payment("pay_b", "store_b", "order_b", intent_id="pi_b"), PaymentStatus.SUCCEEDED
+        ),
+        a_payment("pay_c", "store_a", "order_c", intent_id="pi_c"),
+    )
+
+    async with uow_factory() as uow:
+        found = await uow.payments.by_charge_id("ch_pay_b", lock=lock)
+        unpaid = await uow.payments.by_charge_id("ch_pay_c", lock=lock)
+        unknown = await uow.payments.by_charge_id("ch_nobody", lock=lock)
+
+    assert found is not None
+    assert (found.id, found.store_id, found.charge_id) == ("pay_b", "store_b", "ch_pay_b")
+    assert (unpaid, unknown) == (None, None)
+
+
 async def test_another_store_s_payment_is_not_found(uow_factory: UnitOfWorkFactory) -> None:
     await given(
         uow_factory,

@@ -169,13 +169,16 @@ def intent_event(event_type: str, observation: IntentObservation) -> PaymentInte
 
 
 def refund_event(event_type: str, observation: RefundObservation) -> RefundEvent:
-    return RefundEvent(**header(event_type), payment_intent_id="pi_1", observation=observation)
+    return RefundEvent(
+        **header(event_type), payment_intent_id="pi_1", charge_id="ch_1", observation=observation
+    )
 
 
 def dispute_event(event_type: str, status: DisputeStatus) -> DisputeEvent:
     return DisputeEvent(
         **header(event_type),
         payment_intent_id="pi_1",
+        charge_id="ch_1",
         observation=DisputeObservation(
             dispute_id="dp_1",
             amount=Money.of(10000, "EUR"),

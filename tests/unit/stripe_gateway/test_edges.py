@@ -51,8 +51,8 @@ DISPUTE = {"id": "dp_1", "object": "dispute", "amount": 100, "currency": "eur", 
         event("customer.created", {"id": "cus_1"}) | {"created": 10**20},
     ],
     ids=[
-        "refund-without-intent",
-        "dispute-without-intent",
+        "refund-naming-no-intent-nor-charge",
+        "dispute-naming-no-intent-nor-charge",
         "intent-not-an-id",
         "expanded-intent-without-id",
         "created-out-of-range",
@@ -63,6 +63,27 @@ def test_an_event_missing_what_storepay_needs_is_refused(body: dict[str, object]
 
     with pytest.raises(InvalidEvent):
         gateway_on(ScriptedStripe(), clock=lambda: NOW).parse_event(payload, header, connect=False)
+
+
+@pytest.mark.parametrize(
+    ("event_type", "obj"),
+    [
+        ("refund.created", REFUND | {"charge": "ch_1"}),
+        ("charge.dispute.created", DISPUTE | {"charge": "ch_1"}),
+    ],
+    ids=["refund", "dispute"],
+)
+def test_an_object_naming_its_charge_and_no_intent_is_read_with_its_charge(
+    event_type: str, obj: dict[str, object]
+) -> None:
+    payload, header = signed(event(event_type, obj))
+
+    typed = gateway_on(ScriptedStripe(), clock=lambda: NOW).parse_event(
+        payload, header, connect=False
+    )
+
+    assert getattr(typed, "payment_intent_id", "missing") is None
+    assert getattr(typed, "charge_id", None) == obj["charge"]
 
 
 def test_an_expanded_payment_intent_is_read_by_its_id() -> None:
