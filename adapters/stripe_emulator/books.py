@@ -287,7 +287,9 @@ class Books:
         charge_txn = self._book(
             PLATFORM, "charge", amount, charge_id, fee=processing_fee(amount), fee_type="stripe_fee"
         )
-        transfer = self.transfer(amount, destination, source_transaction=charge_id)
+        transfer = self.transfer(
+            amount, destination, source_transaction=charge_id, collected_fee=application_fee
+        )
         fee_id: str | None = None
         if application_fee.is_positive:
             fee_id = self._ids("fee")
@@ -300,8 +302,6 @@ class Books:
                 created=self._clock(),
                 balance_transaction=fee_txn.id,
             )
-            self.transactions[self._payment_txn(transfer)].fee = application_fee
-            self.transactions[self._payment_txn(transfer)].fee_type = "application_fee"
         return ChargeMoney(charge_txn.id, fee_id, transfer.id)
 
     def transfer(
@@ -312,11 +312,22 @@ class Books:
         source_transaction: str | None = None,
         transfer_group: str | None = None,
         metadata: dict[str, str] | None = None,
+        collected_fee: Money | None = None,
     ) -> Transfer:
+        """``collected_fee``: the application fee taken back from the payment the account
+        receives (a destination charge's), shown as that payment's fee."""
         transfer_id = self._ids("tr")
         payment_id = self._ids("py")
         outgoing = self._book(PLATFORM, "transfer", -amount, transfer_id)
-        self._book(destination, "payment", amount, payment_id)
+        fee = collected_fee if collected_fee is not None and collected_fee.is_positive else None
+        self._book(
+            destination,
+            "payment",
+            amount,
+            payment_id,
+            fee=fee,
+            fee_type=None if fee is None else "application_fee",
+        )
         transfer = Transfer(
             id=transfer_id,
             amount=amount,
@@ -468,12 +479,6 @@ class Books:
         )
         self.transactions[transaction.id] = transaction
         return transaction
-
-    def _payment_txn(self, transfer: Transfer) -> str:
-        for transaction in self.transactions.values():
-            if transaction.source == transfer.destination_payment:
-                return transaction.id
-        raise LookupError(transfer.destination_payment)  # pragma: no cover - booked with it
 
 
 def _list(url: str, data: list[JSON]) -> JSON:
