@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from litestar.testing import TestClient
 
-from adapters.stripe_emulator import StripeEmulator
+from adapters.stripe_emulator import OnboardingSession, StripeEmulator
 from adapters.stripe_emulator.delivery import sign
 from application.ports import InboxEvent
 from entrypoints.container import Service
@@ -31,6 +31,22 @@ DECLINED = "4000000000000002"
 INSUFFICIENT_FUNDS = "4000000000009995"
 REQUIRES_3DS = "4000002500003155"
 DISPUTED = "4000000000000259"
+PUBLIC_URL = "http://127.0.0.1:8000"  # the service's own address in these tests
+
+
+def onboarding_begun(
+    market: Marketplace, client: TestClient[Any]
+) -> tuple[StoreKey, OnboardingSession]:
+    """A new store that began onboarding, with the onboarding link Stripe gave it."""
+    store = open_store(client)
+    account_id = market.set_up_payments(store)
+    return store, market.stripe.latest_onboarding_link(account_id)
+
+
+def local(url: str) -> str:
+    """The path of one of the service's own URLs."""
+    assert url.startswith(PUBLIC_URL), url
+    return url.removeprefix(PUBLIC_URL)
 
 
 @dataclass

@@ -14,9 +14,7 @@ from application.onboarding_links import LinkPurpose
 from entrypoints.container import Service
 
 from .conftest import StoreKey, open_store
-from .shopping import Marketplace
-
-PUBLIC_URL = "http://127.0.0.1:8000"
+from .shopping import PUBLIC_URL, Marketplace, local, onboarding_begun
 
 
 @pytest.fixture
@@ -26,14 +24,7 @@ def market(client: TestClient[Any], service: Service) -> Marketplace:
 
 @pytest.fixture
 def onboarding(market: Marketplace, client: TestClient[Any]) -> tuple[StoreKey, OnboardingSession]:
-    store = open_store(client)
-    account_id = market.set_up_payments(store)
-    return store, market.stripe.latest_onboarding_link(account_id)
-
-
-def local(url: str) -> str:
-    assert url.startswith(PUBLIC_URL), url
-    return url.removeprefix(PUBLIC_URL)
+    return onboarding_begun(market, client)
 
 
 def token_of(url: str) -> str:

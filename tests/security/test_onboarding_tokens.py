@@ -12,14 +12,13 @@ from typing import Any
 import httpx
 import pytest
 from e2e.conftest import StoreKey, open_store, service_for
-from e2e.shopping import Marketplace
+from e2e.shopping import PUBLIC_URL, Marketplace, local, onboarding_begun
 from litestar.testing import TestClient
 
 from adapters.stripe_emulator import OnboardingSession
 from entrypoints.container import Service
 from entrypoints.http.app import create_app
 
-PUBLIC_URL = "http://127.0.0.1:8000"
 LIMIT = 3
 
 
@@ -30,14 +29,7 @@ def market(client: TestClient[Any], service: Service) -> Marketplace:
 
 @pytest.fixture
 def onboarding(market: Marketplace, client: TestClient[Any]) -> tuple[StoreKey, OnboardingSession]:
-    store = open_store(client)
-    account_id = market.set_up_payments(store)
-    return store, market.stripe.latest_onboarding_link(account_id)
-
-
-def local(url: str) -> str:
-    assert url.startswith(PUBLIC_URL), url
-    return url.removeprefix(PUBLIC_URL)
+    return onboarding_begun(market, client)
 
 
 def account_of(session: OnboardingSession) -> str:
